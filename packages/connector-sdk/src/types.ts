@@ -82,7 +82,11 @@ export interface NoneAuthDescriptor {
   type: 'none';
 }
 
-export type AuthDescriptor = OAuth2AuthDescriptor | ApiKeyAuthDescriptor | BasicAuthDescriptor | NoneAuthDescriptor;
+export type AuthDescriptor =
+  | OAuth2AuthDescriptor
+  | ApiKeyAuthDescriptor
+  | BasicAuthDescriptor
+  | NoneAuthDescriptor;
 
 /** Credentials as the vault stores them (encrypted) and hooks receive them (decrypted). */
 export interface OAuth2Credentials {
@@ -163,8 +167,14 @@ export interface HttpResponse<T = unknown> {
 
 export interface HttpClient {
   request<T = unknown>(request: HttpRequest): Promise<HttpResponse<T>>;
-  get<T = unknown>(url: string | URL, options?: Omit<HttpRequest, 'url' | 'method'>): Promise<HttpResponse<T>>;
-  post<T = unknown>(url: string | URL, options?: Omit<HttpRequest, 'url' | 'method'>): Promise<HttpResponse<T>>;
+  get<T = unknown>(
+    url: string | URL,
+    options?: Omit<HttpRequest, 'url' | 'method'>,
+  ): Promise<HttpResponse<T>>;
+  post<T = unknown>(
+    url: string | URL,
+    options?: Omit<HttpRequest, 'url' | 'method'>,
+  ): Promise<HttpResponse<T>>;
 }
 
 /** The context every hook gets. Connectors never import Fastify, the database or `process.env`. */
@@ -258,7 +268,11 @@ export interface TokenResponseInput {
  * implementation as `next`, so an override can adjust its input or output instead of redoing it.
  */
 export interface OAuth2Hooks<TConfig = Record<string, unknown>> {
-  buildAuthorizeUrl?(input: AuthorizeInput, ctx: OAuth2Context<TConfig>, next: (input: AuthorizeInput) => URL): URL;
+  buildAuthorizeUrl?(
+    input: AuthorizeInput,
+    ctx: OAuth2Context<TConfig>,
+    next: (input: AuthorizeInput) => URL,
+  ): URL;
   exchangeCode?(
     input: ExchangeInput,
     ctx: OAuth2Context<TConfig>,
@@ -269,7 +283,11 @@ export interface OAuth2Hooks<TConfig = Record<string, unknown>> {
     ctx: OAuth2Context<TConfig>,
     next: (input: RefreshInput) => Promise<TokenSet>,
   ): Promise<TokenSet>;
-  revoke?(input: RevokeInput, ctx: OAuth2Context<TConfig>, next: (input: RevokeInput) => Promise<void>): Promise<void>;
+  revoke?(
+    input: RevokeInput,
+    ctx: OAuth2Context<TConfig>,
+    next: (input: RevokeInput) => Promise<void>,
+  ): Promise<void>;
   parseTokenResponse?(
     input: TokenResponseInput,
     ctx: OAuth2Context<TConfig>,
@@ -293,14 +311,18 @@ export interface ConnectorSpec<TConfigSchema extends TObject = TObject> {
   /** A cheap authenticated call proving the credentials work; returns the account identity. */
   check(ctx: ConnectorContext<Static<TConfigSchema>>): Promise<CheckResult>;
   /** A small real read, at most `limit` items. */
-  fetchSample?(ctx: ConnectorContext<Static<TConfigSchema>>, options: { limit: number }): Promise<SampleResult>;
+  fetchSample?(
+    ctx: ConnectorContext<Static<TConfigSchema>>,
+    options: { limit: number },
+  ): Promise<SampleResult>;
   oauth2?: OAuth2Hooks<Static<TConfigSchema>>;
 }
 
 declare const connectorBrand: unique symbol;
 
 /** A validated, frozen connector definition as returned by `defineConnector`. */
-export interface ConnectorDefinition<TConfigSchema extends TObject = TObject> extends ConnectorSpec<TConfigSchema> {
+export interface ConnectorDefinition<TConfigSchema extends TObject = TObject>
+  extends ConnectorSpec<TConfigSchema> {
   readonly contractVersion: typeof CONTRACT_VERSION;
   readonly [connectorBrand]: true;
 }

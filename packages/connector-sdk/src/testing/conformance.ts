@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConnectorContext } from '../connector-context.js';
+import { isConnectorDefinition } from '../define-connector.js';
+import { ConnectorError } from '../errors.js';
+import { createOriginRewriter } from '../http/origin-rewriter.js';
+import { createOAuth2Client, type OAuth2Client } from '../oauth2/oauth2-client.js';
+import { createPkcePair } from '../oauth2/pkce.js';
+import type { ClientCredentials, ConnectorContext, ConnectorDefinition, TokenSet } from '../types.js';
+import { validateConnectorDefinition } from '../validate-connector-definition.js';
+import type { FakeOAuth2Provider } from './fake-oauth2-types.js';
+
+/**
+ * What the kit needs from a provider: a {@link FakeOAuth2Provider} (or a vendor fake built on one) plus
+ * the origin map sending the connector's real URLs to it.
+ */
+export type ConformanceProvider = Pick<
+  FakeOAuth2Provider,
+  'url' | 'counts' | 'tokens' | 'approve' | 'expireAccessTokens' | 'revokeToken' | 'rateLimitNext' | 'close'
+> & {
+  /** Real origin → fake origin, e.g. `https://auth.atlassian.com` → `http://127.0.0.1:53123`. */
+  rewrite: ReadonlyMap<string, string>;
+};
+
+/** What the connector is expected to do against its provider. */
+export interface ConformanceExpectations {
+  /** Each refresh returns a new refresh token and the old one stops working. */
+  rotatesRefreshTokens: boolean;
+  /** The provider's refresh answer has no refresh token and the connection keeps the old one (Figma). */
+  refreshKeepsOldRefreshToken?: boolean;
+  /** Default true; false when the provider gives no refresh tokens at all (Slack without rotation). */
+  issuesRefreshToken?: boolean;
+  hasRevoke: boolean;
+  /** The authorize URL carries an S256 PKCE challenge. */
+  pkce: boolean;
+  /** Default `' '`. */
+  scopeSeparator?: ' ' | ',';
+  /** Scopes the authorize URL must request. */
+  requiredScopes?: string[];
+  /** Fixed authorize parameters (`audience`, `prompt`, `owner`…) that must be present with these values. */
+  authorizeParams?: Record<string, string>;
+}
+
+export interface ConformanceOptions {
+  connector: ConnectorDefinition;
+  /** Index of the OAuth 2 descriptor in `connector.auth`; default the first OAuth 2 one. */
+  authIndex?: number;
+  startProvider: () => Promise<ConformanceProvider>;
+  /** The connection config (fills `{placeholders}`, picks sites). Default `{}`. */
+  config?: Record<string, unknown>;
+  /** Must match the fake's client id and secret. */
+  client: ClientCredentials;
+  expect: ConformanceExpectations;
+  /** The limit passed to `fetchSample`. Default 3. */
+  sampleLimit?: number;
+  /** Never contacted: the fake's approval stops at the redirect. */
+  redirectUri?: string;
+}
+
+async function expectConnectorError(promise: Promise<unknown>, reason: ConnectorError['reason']) {
+  const error = await promise.then(
+    () => {
+      throw new Error(`expected a ConnectorError with reason "${reason}", but the call succeeded`);
+    },
+    (caught: unknown) => caught,
+  );
+  expect(ConnectorError.is(error), `expected a ConnectorError, got: ${String(error)}`).toBe(true);
+  expect((error as ConnectorError).reason).toBe(reason);
+  return error as ConnectorError;
+}
+
+/**
+ * Registers a vitest suite proving a connector works against a real HTTP provider: definition,
+ * authorize URL, code exchange, refresh (with and without rotation), `invalid_grant`, revocation,
+ * `check`, `fetchSample` and rate limiting.
+ *
+ * @example
+ * ```ts
+ * describeConformance({
+ *   connector,
+ *   client: { clientId: 'id', clientSecret: 'secret' },
+ *   startProvider: startFakeAcme,
+ *   expect: { rotatesRefreshTokens: true, hasRevoke: true, pkce: true, requiredScopes: ['read'] },
+ * });
+ * ```
+ */
+export function describeConformance(options: ConformanceOptions): void {
+  const { connector, client, expect: expectations } = options;
+  const config = options.config ?? {};
+  const redirectUri = options.redirectUri ?? 'http://127.0.0.1:3000/oauth/callback';
+  const sampleLimit = options.sampleLimit ?? 3;
+  const issuesRefreshToken = expectations.issuesRefreshToken ?? true;
+  const separator = expectations.scopeSeparator ?? ' ';
+  const key = typeof connector?.key === 'string' ? connector.key : 'connector';
+
+  describe(`${key}: connector conformance`, () => {
+    let provider: ConformanceProvider | undefined;
+    let oauth: OAuth2Client;
+    let rewriteUrl: (url: string) => string;
+
+    beforeAll(async () => {
+      provider = await options.startProvider();
+      rewriteUrl = createOriginRewriter(provider.rewrite);
+      oauth = createOAuth2Client(connector, {
+        client,
+        config,
+        rewriteUrl,
+        ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
+      });
+    });
+    afterAll(async () => {
+      await provider?.close();
+    });
+
+    const fake = (): ConformanceProvider => {
+      if (!provider) throw new Error('the provider did not start');
+      return provider;
+    };
+
+    function authorize() {
+      const pkce = createPkcePair();
+      const state = randomUUID();
+      const url = oauth.buildAuthorizeUrl({
+        redirectUri,
+        state,
+        ...(expectations.pkce && { codeChallenge: pkce.challenge }),
+      });
+      return { url, state, verifier: pkce.verifier };
+    }
+
+    /** The whole browser flow: authorize, approve at the fake, exchange the code. */
+    async function connect(): Promise<TokenSet> {
+      const { url, state, verifier } = authorize();
+      const approval = await fake().approve(url);
+      expect(approval.state).toBe(state);
+      const callbackParams: Record<string, string> = {};
+      for (const name of oauth.descriptor.callbackParams ?? []) {
+        const value = approval.params[name];
+        if (value !== undefined) callbackParams[name] = value;
+      }
+      return oauth.exchangeCode({
+        code: approval.code,
+        redirectUri,
+        callbackParams,
+        ...(expectations.pkce && { codeVerifier: verifier }),
+      });
+    }
+
+    function contextFor(tokens: TokenSet): ConnectorContext {
+      return createConnectorContext(connector, {
+        config,
+        credentials: tokens.credentials,
+        metadata: tokens.metadata ?? {},
+        rewriteUrl,
+        // One attempt: the kit asserts what a single answer turns into.
+        retries: 0,
+        ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
+      });
+    }
+
+    it('is a valid, branded definition with a well-formed key and an OAuth 2 descriptor', () => {
+      expect(isConnectorDefinition(connector)).toBe(true);
+      const validation = validateConnectorDefinition(connector);
+      expect(validation.ok ? [] : validation.errors).toEqual([]);
+      expect(connector.key).toMatch(/^[a-z][a-z0-9-]{1,63}$/);
+      const descriptor =
+        options.authIndex === undefined
+          ? connector.auth.find((auth) => auth.type === 'oauth2')
+          : connector.auth[options.authIndex];
+      expect(descriptor?.type).toBe('oauth2');
+    });
+
+    it('builds an authorize URL with client, redirect, state, scopes, PKCE and fixed parameters', () => {
+      const { url, state } = authorize();
+      const parsed = new URL(url);
+      expect([...fake().rewrite.values()]).toContain(parsed.origin);
+      const params = parsed.searchParams;
+      expect(params.get('response_type')).toBe('code');
+      expect(params.get('client_id')).toBe(client.clientId);
+      expect(params.get('redirect_uri')).toBe(redirectUri);
+      expect(params.get('state')).toBe(state);
+      const requested = (params.get('scope') ?? '').split(separator).filter((scope) => scope !== '');
+      for (const scope of expectations.requiredScopes ?? []) expect(requested).toContain(scope);
+      if (separator === ',') expect(params.get('scope') ?? '').not.toMatch(/\s/);
+      if (expectations.pkce) {
+        expect(params.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        expect(params.get('code_challenge_method')).toBe('S256');
+      } else {
+        expect(params.get('code_challenge')).toBeNull();
+      }
+      for (const [name, value] of Object.entries(expectations.authorizeParams ?? {})) {
+        expect(params.get(name), `authorize parameter ${name}`).toBe(value);
+      }
+    });
+
+    it('exchanges an approved code over HTTP for credentials, keeping secrets out of metadata', async () => {
+      const before = fake().counts.token;
+      const tokens = await connect();
+      expect(fake().counts.token).toBe(before + 1);
+      const { credentials } = tokens;
+      expect(credentials.type).toBe('oauth2');
+      expect(credentials.accessToken).not.toBe('');
+      expect(fake().tokens.some((token) => token.value === credentials.accessToken)).toBe(true);
+      if (issuesRefreshToken) expect(credentials.refreshToken).toBeTypeOf('string');
+      const metadata = JSON.stringify(tokens.metadata ?? {});
+      expect(metadata).not.toContain(credentials.accessToken);
+      if (credentials.refreshToken) expect(metadata).not.toContain(credentials.refreshToken);
+    });
+
+    it.skipIf(!issuesRefreshToken)(
+      'refreshes the access token, rotating or keeping the refresh token',
+      async () => {
+        const { credentials } = await connect();
+        const before = fake().counts.refresh;
+        const refreshed = await oauth.refresh({ credentials });
+        expect(fake().counts.refresh).toBe(before + 1);
+        expect(refreshed.credentials.accessToken).not.toBe(credentials.accessToken);
+        if (expectations.rotatesRefreshTokens) {
+          expect(refreshed.credentials.refreshToken).toBeTypeOf('string');
+          expect(refreshed.credentials.refreshToken).not.toBe(credentials.refreshToken);
+          // The old refresh token died with the rotation.
+          await expectConnectorError(oauth.refresh({ credentials }), 'auth');
+        } else if (expectations.refreshKeepsOldRefreshToken) {
+          expect(refreshed.credentials.refreshToken).toBe(credentials.refreshToken);
+        }
+      },
+    );
+
+    it.skipIf(!issuesRefreshToken)(
+      'turns invalid_grant on refresh into reason "auth" without leaking the token',
+      async () => {
+        const { credentials } = await connect();
+        const bogus = `invalid-refresh-${randomUUID()}`;
+        const error = await expectConnectorError(
+          oauth.refresh({ credentials: { ...credentials, refreshToken: bogus } }),
+          'auth',
+        );
+        expect(error.message).not.toContain(bogus);
+      },
+    );
+
+    it(`${expectations.hasRevoke ? 'revokes at' : 'never calls'} the provider's revocation endpoint`, async () => {
+      const tokens = await connect();
+      const before = fake().counts.revoke;
+      expect(oauth.canRevoke).toBe(expectations.hasRevoke);
+      await oauth.revoke({ credentials: tokens.credentials });
+      expect(fake().counts.revoke).toBe(before + (expectations.hasRevoke ? 1 : 0));
+      if (expectations.hasRevoke) await expectConnectorError(connector.check(contextFor(tokens)), 'auth');
+    });
+
+    it('check() proves valid credentials and names the account', async () => {
+      const result = await connector.check(contextFor(await connect()));
+      expect(result.identity.accountId).toBeTypeOf('string');
+      expect(result.identity.accountId).not.toBe('');
+    });
+
+    it('check() fails with reason "auth" for a revoked or an expired access token', async () => {
+      const revoked = await connect();
+      fake().revokeToken(revoked.credentials.accessToken);
+      await expectConnectorError(connector.check(contextFor(revoked)), 'auth');
+      const expired = await connect();
+      fake().expireAccessTokens();
+      await expectConnectorError(connector.check(contextFor(expired)), 'auth');
+    });
+
+    it.skipIf(!connector.fetchSample)(`fetchSample() returns at most ${sampleLimit} items`, async () => {
+      const sample = await connector.fetchSample?.(contextFor(await connect()), { limit: sampleLimit });
+      expect(sample?.kind).toBeTypeOf('string');
+      expect(sample?.kind).not.toBe('');
+      expect(Array.isArray(sample?.items)).toBe(true);
+      expect(sample?.items.length).toBeLessThanOrEqual(sampleLimit);
+    });
+
+    it('surfaces a 429 from the provider as reason "rate_limited"', async () => {
+      const context = contextFor(await connect());
+      fake().rateLimitNext(5, { 'Retry-After': '1' });
+      try {
+        const error = await expectConnectorError(connector.check(context), 'rate_limited');
+        expect(error.retryable).toBe(true);
+      } finally {
+        fake().rateLimitNext(0);
+      }
+    });
+  });
+}

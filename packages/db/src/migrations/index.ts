@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026_11_29_0001_initial.js';
+
+/**
+ * Every migration, by name. A static map (not a folder scan) so it works from `dist` and bundles.
+ * Names sort by date; a landed migration is never edited, a change is a new entry.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '2026_11_29_0001_initial': initial,
+};
