@@ -1,0 +1,2 @@
+export type { FakeDatadog, FakeDatadogMonitor, FakeDatadogOptions } from './fake-datadog.js';
+export { datadogRealOrigins, startFakeDatadog } from './fake-datadog.js';
