@@ -5,5 +5,6 @@ export default defineConfig({
   test: {
     projects: ['packages/*', 'apps/*'],
     globalSetup: ['./test/global-setup.ts'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

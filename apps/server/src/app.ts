@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { DatabaseHandle } from '@cfm/db';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { AppConfig } from './config.js';
+import { createLoggerOptions } from './logger.js';
+import { authPlugin } from './plugins/auth.js';
+import { corsPlugin } from './plugins/cors.js';
+import { dbPlugin } from './plugins/db.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { swaggerPlugin } from './plugins/swagger.js';
+import { healthRoutes } from './routes/health/index.js';
+import { metaRoutes } from './routes/meta/index.js';
+import { buildValidator } from './validation.js';
+import { SERVER_VERSION } from './version.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: AppConfig;
+  }
+}
+
+export interface BuildAppOptions {
+  /** Where log lines go (tests capture them); default stdout. `false` silences logging. */
+  logStream?: DestinationStream | false;
+  /** An open database handle the caller owns and closes; default: one opened from `config.databaseUrl`. */
+  database?: DatabaseHandle;
+  /** `/readyz` database timeout. */
+  readinessTimeoutMs?: number;
+}
+
+/** A sane incoming `x-request-id` is kept (to correlate with a proxy's logs); anything else is replaced. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdFor(request: IncomingMessage): string {
+  const incoming = request.headers['x-request-id'];
+  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * Builds the application without listening (tests use `app.inject`; `server.ts` listens).
+ *
+ * @example
+ * const app = await buildApp(loadConfig());
+ * const response = await app.inject({ method: 'GET', url: '/healthz' });
+ */
+export async function buildApp(config: AppConfig, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logStream === false ? false : createLoggerOptions(config.logLevel, options.logStream),
+    genReqId: requestIdFor,
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+    schemaController: { compilersFactory: { buildValidator } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('config', config);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Infrastructure, shared by every route group.
+  await app.register(errorHandlerPlugin);
+  await app.register(dbPlugin, {
+    url: config.databaseUrl,
+    ...(options.database ? { handle: options.database } : {}),
+  });
+  await app.register(corsPlugin, { origins: [config.frontendBaseUrl, config.backendBaseUrl] });
+  await app.register(authPlugin, { jwt: config.jwt });
+  await app.register(swaggerPlugin, { title: config.appName, version: SERVER_VERSION });
+
+  // Route groups: one line each.
+  await app.register(healthRoutes, { readinessTimeoutMs: options.readinessTimeoutMs });
+  await app.register(metaRoutes, { prefix: '/api', name: config.appName, version: SERVER_VERSION });
+
+  return app;
+}

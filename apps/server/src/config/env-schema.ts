@@ -1,0 +1,89 @@
+import { Ajv } from 'ajv';
+import { type Static, Type } from 'typebox';
+
+/**
+ * The environment variables the server reads, as one schema validated once at startup. Each property
+ * carries `x-message`: the end of the one-line refusal (`PORT must be a whole number from 0 to 65535`).
+ * Values are strings (that is what an environment holds); `config.ts` converts them after validation.
+ */
+const text = (message: string, options: { minLength?: number; maxLength?: number; pattern?: string } = {}) =>
+  Type.Optional(Type.String({ minLength: 1, ...options, 'x-message': message }));
+
+const URL_PATTERN = '^https?://[^\\s]+$';
+const BASE64_PATTERN = '^[A-Za-z0-9+/_-]+={0,2}$';
+const KEY_ID = '[A-Za-z0-9_.-]{1,32}';
+const KEY_LIST_PATTERN = `^${KEY_ID}:[A-Za-z0-9+/_-]+={0,2}(,${KEY_ID}:[A-Za-z0-9+/_-]+={0,2})*$`;
+const BOOLEAN_PATTERN = '^(?:true|false|1|0|yes|no|on|off)$';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const NODE_ENVS = ['development', 'production', 'test'] as const;
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Optional(
+    Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+      'x-message': 'must be development, production or test',
+    }),
+  ),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(
+      [
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+        Type.Literal('silent'),
+      ],
+      { 'x-message': `must be one of ${LOG_LEVELS.join(', ')}` },
+    ),
+  ),
+  DATABASE_URL: text('must not be empty'),
+  APP_NAME: text('must be 1 to 100 characters', { maxLength: 100 }),
+  JWT_SECRET: text('must be at least 32 characters', { minLength: 32 }),
+  JWT_ISSUER: text('must not be empty'),
+  JWT_AUDIENCE: text('must not be empty'),
+  BACKEND_BASE_URL: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
+  FRONTEND_BASE_URL: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
+  OAUTH_REDIRECT_URI: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
+  ENCRYPTION_KEY: text('must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)', {
+    pattern: BASE64_PATTERN,
+  }),
+  ENCRYPTION_KEYS: text('must look like id1:base64key,id2:base64key (the first one encrypts)', {
+    pattern: KEY_LIST_PATTERN,
+  }),
+  HOST: text('must not be empty'),
+  PORT: text('must be a whole number from 0 to 65535', { pattern: '^\\d{1,5}$' }),
+  CONNECTOR_PACKAGES: text('must be a comma-separated list of package names', {
+    pattern: '^[@A-Za-z0-9._/\\s,-]+$',
+  }),
+  CONNECTORS_DIR: text('must not be empty'),
+  CONNECTOR_ORIGIN_OVERRIDES: text('must not be empty'),
+  ALLOW_INSECURE_CONNECTOR_URLS: text('must be true or false', { pattern: BOOLEAN_PATTERN }),
+  TOKEN_REFRESH_INTERVAL_SECONDS: text('must be a positive whole number of seconds', {
+    pattern: '^[1-9]\\d{0,6}$',
+  }),
+});
+
+export type Env = Static<typeof EnvSchema>;
+
+const ajv = new Ajv({ allErrors: false, strict: true });
+ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+const validateEnv = ajv.compile<Env>(EnvSchema);
+
+/**
+ * Checks the variables against {@link EnvSchema}. Returns the first problem as `VARIABLE message`,
+ * or undefined when every variable is acceptable.
+ */
+export function findEnvProblem(env: Record<string, string>): string | undefined {
+  if (validateEnv(env)) {
+    return undefined;
+  }
+  const error = validateEnv.errors?.[0];
+  const variable = error?.instancePath.split('/')[1];
+  if (variable === undefined) {
+    return 'the environment is not valid';
+  }
+  const property = (EnvSchema.properties as Record<string, { 'x-message'?: string }>)[variable];
+  return `${variable} ${property?.['x-message'] ?? error?.message ?? 'is not valid'}`;
+}

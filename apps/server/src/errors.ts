@@ -1,0 +1,129 @@
+import { STATUS_CODES } from 'node:http';
+
+/**
+ * Every error code the API answers with, in one place. Add a code here (with its HTTP status and the
+ * default message) and throw it with `new AppError('CFM_…')`; clients branch on `code`, never on `message`.
+ */
+export const ERROR_CODES = {
+  CFM_BAD_REQUEST: { statusCode: 400, message: 'Bad request' },
+  CFM_VALIDATION: { statusCode: 400, message: 'Request validation failed' },
+  CFM_INVALID_JSON: { statusCode: 400, message: 'The request body is not valid JSON' },
+  CFM_AUTH_REQUIRED: {
+    statusCode: 401,
+    message: 'Authentication required: send Authorization: Bearer <token>',
+  },
+  CFM_UNAUTHORIZED: { statusCode: 401, message: 'Unauthorized' },
+  CFM_TOKEN_INVALID: { statusCode: 401, message: 'The access token is invalid' },
+  CFM_TOKEN_EXPIRED: { statusCode: 401, message: 'The access token has expired' },
+  CFM_FORBIDDEN: { statusCode: 403, message: 'You do not have permission to do this' },
+  CFM_NOT_FOUND: { statusCode: 404, message: 'Not found' },
+  CFM_ROUTE_NOT_FOUND: { statusCode: 404, message: 'Route not found' },
+  CFM_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'Method not allowed' },
+  CFM_NOT_ACCEPTABLE: { statusCode: 406, message: 'Not acceptable' },
+  CFM_CONFLICT: { statusCode: 409, message: 'Conflict' },
+  CFM_EMAIL_CONFLICT: { statusCode: 409, message: 'Another account already uses this email address' },
+  // Connectors and connections.
+  CFM_CONNECTOR_NOT_FOUND: { statusCode: 404, message: 'Connector not found' },
+  CFM_CONNECTOR_EXISTS: { statusCode: 409, message: 'A connector with this key already exists' },
+  CFM_CONNECTOR_DISABLED: { statusCode: 409, message: 'The connector is disabled' },
+  CFM_CONNECTOR_NOT_LOADED: { statusCode: 409, message: 'The connector could not be loaded' },
+  CFM_CONNECTOR_PACKAGED: { statusCode: 409, message: 'A packaged connector cannot be deleted: disable it instead' },
+  CFM_CONNECTOR_READ_ONLY: {
+    statusCode: 400,
+    message: 'Only name, description, icon_url, docs_url, categories and enabled of a packaged connector can change',
+  },
+  CFM_CONNECTOR_INVALID: { statusCode: 400, message: 'The connector declaration is not valid' },
+  CFM_CONFIG_INVALID: { statusCode: 400, message: 'config_data does not match the connector config schema' },
+  CFM_CREDENTIALS_INVALID: { statusCode: 400, message: 'The credentials do not match the connector' },
+  CFM_CONNECTION_NOT_FOUND: { statusCode: 404, message: 'Connection not found' },
+  CFM_CONNECTION_EXISTS: { statusCode: 409, message: 'You already have a connection to this connector' },
+  CFM_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The request body is too large' },
+  CFM_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, message: 'Unsupported content type' },
+  CFM_RATE_LIMITED: { statusCode: 429, message: 'Too many requests' },
+  CFM_INTERNAL: { statusCode: 500, message: 'Internal server error' },
+  CFM_DB_UNAVAILABLE: { statusCode: 503, message: 'The database is unavailable' },
+  CFM_NOT_READY: { statusCode: 503, message: 'The service is not ready' },
+} as const satisfies Record<`CFM_${string}`, { statusCode: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One field-level problem, as reported in `details` of a `CFM_VALIDATION` answer. */
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  details?: ErrorDetail[];
+  /** Response headers to send with the error (`WWW-Authenticate`, `Retry-After`…). */
+  headers?: Record<string, string>;
+}
+
+const APP_ERROR_BRAND = Symbol.for('cfm.app-error');
+
+/**
+ * An error the API answers with as is: `{ statusCode, code, error, message }`. The message is shown to
+ * the client, so it must never contain a secret, SQL or a stack.
+ *
+ * @example
+ * throw new AppError('CFM_NOT_FOUND', `Connector "${key}" not found`);
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: ErrorDetail[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly [APP_ERROR_BRAND] = true;
+
+  constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
+    const definition = ERROR_CODES[code];
+    super(message ?? definition.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.statusCode = definition.statusCode;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+
+  /** True for any `AppError`, even one from another copy of this module. */
+  static is(value: unknown): value is AppError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[APP_ERROR_BRAND] === true
+    );
+  }
+}
+
+/** Shorthand for `new AppError(code, message, options)`, in the spirit of Fastify's `createError`. */
+export function createError(code: ErrorCode, message?: string, options?: AppErrorOptions): AppError {
+  return new AppError(code, message, options);
+}
+
+/** The body every error answer has. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  error: string;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+/** The HTTP reason phrase for a status (`Not Found`), used as the `error` field. */
+export function httpReason(statusCode: number): string {
+  return STATUS_CODES[statusCode] ?? 'Error';
+}
+
+export function toErrorBody(error: AppError): ErrorBody {
+  const body: ErrorBody = {
+    statusCode: error.statusCode,
+    code: error.code,
+    error: httpReason(error.statusCode),
+    message: error.message,
+  };
+  if (error.details !== undefined) {
+    body.details = error.details;
+  }
+  return body;
+}

@@ -1,0 +1,34 @@
+import { createDatabase, type DatabaseHandle } from '@cfm/db';
+import fp from 'fastify-plugin';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The database handle: `app.db.db` is the Kysely instance, `app.db.ping()` checks the connection. */
+    db: DatabaseHandle;
+  }
+}
+
+export interface DbPluginOptions {
+  /** A handle the caller owns (and closes); otherwise one is opened from `url` and closed with the app. */
+  handle?: DatabaseHandle;
+  url: string;
+}
+
+/** Decorates `app.db`. Opening does not connect to PostgreSQL yet: `/readyz` tells whether it answers. */
+export const dbPlugin = fp<DbPluginOptions>(
+  async (app, options) => {
+    const owned = options.handle === undefined;
+    const handle =
+      options.handle ??
+      createDatabase(options.url, {
+        onPoolError: (error) => app.log.warn({ err: error }, 'PostgreSQL idle connection failed'),
+      });
+    app.decorate('db', handle);
+    if (owned) {
+      app.addHook('onClose', async () => {
+        await handle.close();
+      });
+    }
+  },
+  { name: 'cfm-db', fastify: '5.x' },
+);

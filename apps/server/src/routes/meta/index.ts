@@ -1,0 +1,42 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { ApiInfo, Me } from './schemas.js';
+
+export interface MetaRoutesOptions {
+  name: string;
+  version: string;
+}
+
+/** `GET /api` (what this server is) and `GET /api/me` (who is calling). Registered under `/api`. */
+export const metaRoutes: FastifyPluginAsyncTypebox<MetaRoutesOptions> = async (app, options) => {
+  app.get(
+    '/',
+    {
+      schema: {
+        operationId: 'getApiInfo',
+        tags: ['meta'],
+        summary: 'The API name and version',
+        response: { 200: ApiInfo, ...errorResponses(500) },
+      },
+    },
+    async () => ({ name: options.name, version: options.version }),
+  );
+
+  app.get(
+    '/me',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'getCurrentUser',
+        tags: ['meta'],
+        summary: 'The authenticated user (created on first request from the token claims)',
+        security: BEARER_SECURITY,
+        response: { 200: Me, ...errorResponses(401, 409, 500, 503) },
+      },
+    },
+    async (request) => {
+      const user = request.user!;
+      return { id: user.id, email: user.email, role: user.role };
+    },
+  );
+};

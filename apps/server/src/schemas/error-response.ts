@@ -1,0 +1,57 @@
+import { Type } from 'typebox';
+
+/** The body of every error answer (see `errors.ts`). `details` only on `CFM_VALIDATION`. */
+export const ErrorResponse = Type.Object(
+  {
+    statusCode: Type.Integer({ description: 'The HTTP status, repeated.', examples: [404] }),
+    code: Type.String({
+      description: 'Stable machine-readable code (`CFM_…`).',
+      examples: ['CFM_NOT_FOUND'],
+    }),
+    error: Type.String({ description: 'The HTTP reason phrase.', examples: ['Not Found'] }),
+    message: Type.String({ description: 'A human-readable explanation. Never contains secrets.' }),
+    details: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String({ examples: ['body/connector_key'] }),
+          message: Type.String({ examples: ['must be string'] }),
+        }),
+        { description: 'Field-level problems (validation errors only).' },
+      ),
+    ),
+  },
+  { title: 'ErrorResponse' },
+);
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed or fails validation (`CFM_VALIDATION`, `CFM_INVALID_JSON`).',
+  401: 'No valid bearer token (`CFM_AUTH_REQUIRED`, `CFM_TOKEN_INVALID`, `CFM_TOKEN_EXPIRED`).',
+  403: 'Authenticated, but not allowed (`CFM_FORBIDDEN`).',
+  404: 'Not found.',
+  409: 'Conflicts with existing data.',
+  413: 'The request body is too large (`CFM_PAYLOAD_TOO_LARGE`).',
+  500: 'Unexpected failure (`CFM_INTERNAL`).',
+  503: 'A dependency (the database) is unavailable (`CFM_NOT_READY`, `CFM_DB_UNAVAILABLE`).',
+};
+
+/**
+ * Response schemas for error statuses, to spread into a route's `response`.
+ *
+ * @example
+ * response: { 200: Me, ...errorResponses(401, 500) }
+ */
+export function errorResponses<const Status extends number>(
+  ...statuses: Status[]
+): Record<Status, typeof ErrorResponse> {
+  const responses = {} as Record<Status, typeof ErrorResponse>;
+  for (const status of statuses) {
+    responses[status] = Type.Object(ErrorResponse.properties, {
+      title: 'ErrorResponse',
+      description: DESCRIPTIONS[status] ?? 'Error.',
+    });
+  }
+  return responses;
+}
+
+/** The OpenAPI security requirement for routes behind `app.authenticate`. */
+export const BEARER_SECURITY = [{ bearerAuth: [] }];

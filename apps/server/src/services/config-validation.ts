@@ -1,0 +1,38 @@
+import type { TObject } from '@cfm/connector-sdk';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { ErrorDetail } from '../errors.js';
+
+// ajv-formats is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the plugin.
+const addFormats = addFormatsModule.default;
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, removeAdditional: false });
+addFormats(ajv);
+
+// Definitions are frozen and live as long as the process (custom ones are cached by row version), so
+// the schema object itself is a good cache key.
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Checks a connection's `config_data` against its connector's config schema, reporting every failing
+ * field at once (`config_data/site` + `must match pattern …`). Returns the value with schema defaults
+ * applied (a copy; the input is not changed).
+ */
+export function validateConfigData(
+  schema: TObject,
+  config: Record<string, unknown>,
+): { ok: true; value: Record<string, unknown> } | { ok: false; details: ErrorDetail[] } {
+  let validate = compiled.get(schema);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  const value = structuredClone(config);
+  if (validate(value)) return { ok: true, value };
+  const details = (validate.errors ?? []).map((issue) => {
+    const extra = issue.params['missingProperty'] ?? issue.params['additionalProperty'];
+    const path = `${issue.instancePath}${typeof extra === 'string' ? `/${extra}` : ''}`;
+    return { field: `config_data${path}`, message: issue.message ?? 'is not valid' };
+  });
+  return { ok: false, details };
+}

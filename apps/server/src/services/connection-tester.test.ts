@@ -1,0 +1,165 @@
+import type { OAuth2Credentials } from '@cfm/connector-sdk';
+import type { Dialect } from '@cfm/db';
+import { testDialects } from '@cfm/db/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { saveApiKeyCredentials } from './api-key-credentials.js';
+import { ConnectionTester } from './connection-tester.js';
+import { CredentialStore } from './credential-store.js';
+import { OAuthFlow } from './oauth-flow.js';
+import { revokeConnection } from './revoke.js';
+import { ServiceError } from './service-error.js';
+import {
+  connectAccount,
+  createEngineFixture,
+  type EngineFixture,
+  STATE_SECRET,
+} from './test/engine-fixture.js';
+import { TokenManager } from './token-manager.js';
+
+const DIALECTS = await testDialects();
+let fixture: EngineFixture | undefined;
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+async function setUp(dialect: Dialect) {
+  fixture = await createEngineFixture(dialect);
+  const connectionId = await connectAccount(
+    fixture,
+    new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
+  );
+  const tester = new ConnectionTester(fixture.context, new TokenManager(fixture.context));
+  const connection = () =>
+    fixture!.handle.db
+      .selectFrom('connections')
+      .selectAll()
+      .where('id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+  const stored = async () =>
+    (await new CredentialStore(fixture!.vault).load(fixture!.handle.db, connectionId))?.credentials;
+  return { fixture, connectionId, tester, connection, stored };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`ConnectionTester and revoke (${dialect})`, () => {
+    it('checks the account over real HTTP, stores identity and returns at most 5 sample items', async () => {
+      const { fixture, connectionId, tester, connection } = await setUp(dialect);
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(true);
+      expect(result.identity).toMatchObject({ accountId: 'fake-user-1', displayName: 'Fake User' });
+      expect(result.sample_data?.items).toHaveLength(5);
+      const row = await connection();
+      expect(row).toMatchObject({
+        status: 'active',
+        status_reason: null,
+        identity: { accountId: 'fake-user-1' },
+      });
+      expect(row.metadata).toMatchObject({ checked: true });
+      expect(row.last_tested_at).toBeInstanceOf(Date);
+    });
+
+    it('refreshes once after a 401 and succeeds with the new token', async () => {
+      const { fixture, connectionId, tester } = await setUp(dialect);
+      fixture.provider.expireAccessTokens();
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(true);
+      expect(fixture.provider.counts.refresh).toBe(1);
+    });
+
+    it('marks the connection expired when the provider refuses the refresh after a 401', async () => {
+      const { fixture, connectionId, tester, connection, stored } = await setUp(dialect);
+      const credentials = (await stored()) as OAuth2Credentials;
+      fixture.provider.revokeToken(credentials.accessToken);
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(false);
+      expect(result.message).toContain('Reconnect needed');
+      expect((await connection()).status).toBe('expired');
+    });
+
+    it('reports rate limiting without calling the credentials broken', async () => {
+      const { fixture, connectionId, tester, connection } = await setUp(dialect);
+      fixture.provider.rateLimitNext(10, { 'retry-after': '30' });
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      fixture.provider.rateLimitNext(0);
+      expect(result.success).toBe(false);
+      expect(result.message).toMatch(/rate limited/i);
+      expect((await connection()).status).toBe('active');
+    });
+
+    it('answers clearly when there are no credentials and leaves the status alone', async () => {
+      const { fixture, connectionId, tester, connection } = await setUp(dialect);
+      await fixture.handle.db.deleteFrom('credentials').execute();
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result).toEqual({
+        success: false,
+        message: 'No credentials: connect the account first',
+        identity: null,
+        sample_data: null,
+      });
+      expect((await connection()).status).toBe('active');
+    });
+
+    it("hides other users' connections", async () => {
+      const { fixture, connectionId, tester } = await setUp(dialect);
+      const error = await tester
+        .testConnection({ connectionId, userId: fixture.otherUserId })
+        .catch((caught: unknown) => caught);
+      expect(ServiceError.is(error) && error.code).toBe('CFM_NOT_FOUND');
+      const revokeError = await revokeConnection(fixture.context, {
+        connectionId,
+        userId: fixture.otherUserId,
+      }).catch((caught: unknown) => caught);
+      expect(ServiceError.is(revokeError) && revokeError.code).toBe('CFM_NOT_FOUND');
+    });
+
+    it('works with API-key credentials stored sealed', async () => {
+      const { fixture, connectionId, tester, connection, stored } = await setUp(dialect);
+      const issued = fixture.provider.issueTokensDirectly();
+      await saveApiKeyCredentials(fixture.context, {
+        connectionId,
+        userId: fixture.userId,
+        credentials: { type: 'api_key', values: { apiKey: issued.accessToken } },
+      });
+      expect((await connection()).status).toBe('pending');
+      expect(await stored()).toEqual({ type: 'api_key', values: { apiKey: issued.accessToken } });
+      const raw = await fixture.handle.db.selectFrom('credentials').selectAll().execute();
+      expect(JSON.stringify(raw)).not.toContain(issued.accessToken);
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(true);
+      expect((await connection()).status).toBe('active');
+      const invalid = await saveApiKeyCredentials(fixture.context, {
+        connectionId,
+        userId: fixture.userId,
+        credentials: { type: 'api_key', values: { wrong: 'x' } },
+      }).catch((caught: unknown) => caught);
+      expect(ServiceError.is(invalid) && invalid.code).toBe('CFM_CREDENTIALS_INVALID');
+    });
+
+    it('revokes at the provider, deletes the credentials, and is idempotent', async () => {
+      const { fixture, connectionId, connection, stored } = await setUp(dialect);
+      const credentials = (await stored()) as OAuth2Credentials;
+      const result = await revokeConnection(fixture.context, { connectionId, userId: fixture.userId });
+      expect(result).toMatchObject({ revoked: true, providerRevoked: true, providerError: null });
+      expect(fixture.provider.counts.revoke).toBe(1);
+      expect(fixture.provider.tokens.find((token) => token.value === credentials.refreshToken)?.state).toBe(
+        'revoked',
+      );
+      expect(await stored()).toBeUndefined();
+      expect((await connection()).status).toBe('revoked');
+      const again = await revokeConnection(fixture.context, { connectionId, userId: fixture.userId });
+      expect(again).toMatchObject({ revoked: true, providerRevoked: null });
+      expect(fixture.provider.counts.revoke).toBe(1);
+    });
+
+    it('deletes local credentials even when the provider revocation fails', async () => {
+      const { fixture, connectionId, connection, stored } = await setUp(dialect);
+      fixture.provider.failNext(1, 500, { error: 'server_error' });
+      const result = await revokeConnection(fixture.context, { connectionId, userId: fixture.userId });
+      expect(result.providerRevoked).toBe(false);
+      expect(result.providerError).toBeTruthy();
+      expect(await stored()).toBeUndefined();
+      expect((await connection()).status).toBe('revoked');
+    });
+  });
+}

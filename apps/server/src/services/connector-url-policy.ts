@@ -1,0 +1,58 @@
+import { parseOriginOverrides } from '@cfm/connector-sdk';
+
+/** What an admin-declared connector URL may be. */
+export interface ConnectorUrlPolicy {
+  /** `ALLOW_INSECURE_CONNECTOR_URLS`: plain `http` is accepted for loopback hosts only. */
+  allowInsecureLoopback: boolean;
+  /** Origins named in `CONNECTOR_ORIGIN_OVERRIDES` (either side): the operator vouches for them. */
+  trustedOrigins: ReadonlySet<string>;
+}
+
+/** The policy from configuration; a malformed override list trusts nothing (config parsing reports it elsewhere). */
+export function createConnectorUrlPolicy(options: {
+  allowInsecureConnectorUrls: boolean;
+  connectorOriginOverrides?: string | undefined;
+}): ConnectorUrlPolicy {
+  const trusted = new Set<string>();
+  if (options.connectorOriginOverrides !== undefined) {
+    for (const [from, to] of parseOriginOverrides(options.connectorOriginOverrides)) {
+      trusted.add(from);
+      trusted.add(to);
+    }
+  }
+  return { allowInsecureLoopback: options.allowInsecureConnectorUrls, trustedOrigins: trusted };
+}
+
+const PLACEHOLDER = /\{[a-zA-Z0-9_]+\}/;
+const PLACEHOLDER_GLOBAL = /\{[a-zA-Z0-9_]+\}/g;
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * Why `url` is not acceptable for a custom connector, or undefined when it is. `{placeholders}` (filled
+ * from the connection's config at run time) are allowed in the path and query, not in the origin, so the
+ * origin can be checked now: https, or http on a loopback host when allowed, or an operator-trusted origin.
+ */
+export function connectorUrlProblem(url: string, policy: ConnectorUrlPolicy): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url.replaceAll(PLACEHOLDER_GLOBAL, 'placeholder'));
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (parsed.username !== '' || parsed.password !== '') return 'must not contain a user name or password';
+  const origin = /^[^/?#]*\/\/[^/?#]*/.exec(url)?.[0] ?? url;
+  if (PLACEHOLDER.test(origin)) return 'must not have a {placeholder} in its scheme, host or port';
+  if (policy.trustedOrigins.has(parsed.origin)) return undefined;
+  if (parsed.protocol === 'https:') return undefined;
+  if (parsed.protocol === 'http:') {
+    if (policy.allowInsecureLoopback && isLoopback(parsed.hostname)) return undefined;
+    return policy.allowInsecureLoopback
+      ? 'must use https (plain http is accepted for loopback hosts only)'
+      : 'must use https';
+  }
+  return 'must be an https URL';
+}
