@@ -7,12 +7,17 @@ import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config.js';
 import { createLoggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
+import { connectorsPlugin } from './plugins/connectors.js';
 import { corsPlugin } from './plugins/cors.js';
 import { dbPlugin } from './plugins/db.js';
+import { enginePlugin } from './plugins/engine.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { swaggerPlugin } from './plugins/swagger.js';
+import { connectionRoutes } from './routes/connections/index.js';
+import { connectorRoutes } from './routes/connectors/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { metaRoutes } from './routes/meta/index.js';
+import { oauthRoutes } from './routes/oauth/index.js';
 import { buildValidator } from './validation.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -29,6 +34,8 @@ export interface BuildAppOptions {
   database?: DatabaseHandle;
   /** `/readyz` database timeout. */
   readinessTimeoutMs?: number;
+  /** Run the background token refresher once the server listens (`server.ts`). Default false. */
+  startRefresher?: boolean;
 }
 
 /** A sane incoming `x-request-id` is kept (to correlate with a proxy's logs); anything else is replaced. */
@@ -69,10 +76,15 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(corsPlugin, { origins: [config.frontendBaseUrl, config.backendBaseUrl] });
   await app.register(authPlugin, { jwt: config.jwt });
   await app.register(swaggerPlugin, { title: config.appName, version: SERVER_VERSION });
+  await app.register(connectorsPlugin, { config });
+  await app.register(enginePlugin, { startRefresher: options.startRefresher ?? false });
 
   // Route groups: one line each.
   await app.register(healthRoutes, { readinessTimeoutMs: options.readinessTimeoutMs });
   await app.register(metaRoutes, { prefix: '/api', name: config.appName, version: SERVER_VERSION });
+  await app.register(connectorRoutes, { prefix: '/api/connectors' });
+  await app.register(connectionRoutes, { prefix: '/api/connections' });
+  await app.register(oauthRoutes, { prefix: '/api/oauth' });
 
   return app;
 }

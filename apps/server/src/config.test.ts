@@ -130,7 +130,7 @@ describe('first run .env', () => {
 
   it('writes generated secrets to <root>/.env (mode 0600) in development, and reuses them', () => {
     folder = mkdtempSync(join(tmpdir(), 'cfm-config-'));
-    const first = loadConfig({}, { rootDir: folder, dotenv: true });
+    const first = loadConfig({}, { rootDir: folder, cwd: folder, dotenv: true });
     const path = join(folder, '.env');
     expect(first.generatedEnvFile).toBe(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
@@ -138,7 +138,7 @@ describe('first run .env', () => {
     expect(text).toContain(`JWT_SECRET=${first.jwt.secret}`);
     expect(text).toMatch(/^ENCRYPTION_KEY=.+$/m);
 
-    const second = loadConfig({}, { rootDir: folder, dotenv: true });
+    const second = loadConfig({}, { rootDir: folder, cwd: folder, dotenv: true });
     expect(second.generatedEnvFile).toBeUndefined();
     expect(second.jwt.secret).toBe(first.jwt.secret);
     expect(second.encryptionKeys[0]?.key.equals(first.encryptionKeys[0]!.key)).toBe(true);
@@ -147,7 +147,7 @@ describe('first run .env', () => {
   it('lets the real environment win over .env', () => {
     folder = mkdtempSync(join(tmpdir(), 'cfm-config-'));
     writeFileSync(join(folder, '.env'), `JWT_SECRET=${'f'.repeat(40)}\nENCRYPTION_KEY=${KEY}\nPORT=4000\n`);
-    const config = loadConfig({ PORT: '5000' }, { rootDir: folder, dotenv: true });
+    const config = loadConfig({ PORT: '5000' }, { rootDir: folder, cwd: folder, dotenv: true });
     expect(config.port).toBe(5000);
     expect(config.jwt.secret).toBe('f'.repeat(40));
     expect(config.generatedEnvFile).toBeUndefined();
@@ -155,7 +155,7 @@ describe('first run .env', () => {
 
   it('refuses instead of generating in production', () => {
     folder = mkdtempSync(join(tmpdir(), 'cfm-config-'));
-    expect(() => loadConfig({ NODE_ENV: 'production' }, { rootDir: folder, dotenv: true })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: 'production' }, { rootDir: folder, cwd: folder, dotenv: true })).toThrow(
       /JWT_SECRET is required/,
     );
     expect(() => statSync(join(folder, '.env'))).toThrow();

@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseOriginOverrides } from '@cfm/connector-sdk';
 import { DatabaseUrlError, parseDatabaseUrl } from '@cfm/db';
 import {
   findRepoRoot,
@@ -225,8 +226,9 @@ function buildConfig(
       ? env.CONNECTORS_DIR
       : resolve(rootDir, env.CONNECTORS_DIR);
   }
-  if (env.CONNECTOR_ORIGIN_OVERRIDES !== undefined)
-    config.connectorOriginOverrides = env.CONNECTOR_ORIGIN_OVERRIDES;
+  if (env.CONNECTOR_ORIGIN_OVERRIDES !== undefined) {
+    config.connectorOriginOverrides = checkOriginOverrides(env.CONNECTOR_ORIGIN_OVERRIDES);
+  }
   if (generatedEnvFile !== undefined) config.generatedEnvFile = generatedEnvFile;
   return config;
 }
@@ -249,6 +251,21 @@ function resolveDatabaseUrl(url: string, rootDir: string): string {
   // different folders) open the same file. Re-encode so `%`, `?` or `#` in the path survive the URL form.
   const absolute = resolve(rootDir, decodeURIComponent(match[1]!));
   return `sqlite:///${absolute.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * Refuses a malformed `CONNECTOR_ORIGIN_OVERRIDES` at start (the SDK parser's message names the bad
+ * entry, which holds origins only), instead of failing on the first provider call.
+ */
+function checkOriginOverrides(text: string): string {
+  try {
+    parseOriginOverrides(text);
+  } catch (error) {
+    // An entry with `user:password@` would repeat a credential: keep the host, drop the user info.
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/\/\/[^/@\s"]*@/g, '//');
+    throw new ConfigError(`CONNECTOR_ORIGIN_OVERRIDES is not valid: ${reason}`);
+  }
+  return text;
 }
 
 function absoluteUrl(variable: string, value: string): URL {

@@ -27,16 +27,40 @@ export const ERROR_CODES = {
   CFM_CONNECTOR_EXISTS: { statusCode: 409, message: 'A connector with this key already exists' },
   CFM_CONNECTOR_DISABLED: { statusCode: 409, message: 'The connector is disabled' },
   CFM_CONNECTOR_NOT_LOADED: { statusCode: 409, message: 'The connector could not be loaded' },
-  CFM_CONNECTOR_PACKAGED: { statusCode: 409, message: 'A packaged connector cannot be deleted: disable it instead' },
+  CFM_CONNECTOR_PACKAGED: {
+    statusCode: 409,
+    message: 'A packaged connector cannot be deleted: disable it instead',
+  },
   CFM_CONNECTOR_READ_ONLY: {
     statusCode: 400,
-    message: 'Only name, description, icon_url, docs_url, categories and enabled of a packaged connector can change',
+    message:
+      'Only name, description, icon_url, docs_url, categories and enabled of a packaged connector can change',
   },
   CFM_CONNECTOR_INVALID: { statusCode: 400, message: 'The connector declaration is not valid' },
   CFM_CONFIG_INVALID: { statusCode: 400, message: 'config_data does not match the connector config schema' },
   CFM_CREDENTIALS_INVALID: { statusCode: 400, message: 'The credentials do not match the connector' },
   CFM_CONNECTION_NOT_FOUND: { statusCode: 404, message: 'Connection not found' },
   CFM_CONNECTION_EXISTS: { statusCode: 409, message: 'You already have a connection to this connector' },
+  // The OAuth engine (`services/service-error.ts` throws these; the error handler maps them as they are).
+  CFM_CONNECTOR_NOT_CONFIGURED: {
+    statusCode: 409,
+    message: 'The connector is not configured: an operator must set its client credentials',
+  },
+  CFM_OAUTH_NOT_SUPPORTED: { statusCode: 400, message: 'The connector does not use OAuth 2' },
+  CFM_OAUTH_STATE_INVALID: { statusCode: 400, message: 'The OAuth state is not valid' },
+  CFM_OAUTH_STATE_EXPIRED: { statusCode: 400, message: 'The OAuth state has expired: start again' },
+  CFM_OAUTH_STATE_USED: { statusCode: 400, message: 'The OAuth state was already used: start again' },
+  CFM_OAUTH_STATE_FOREIGN: { statusCode: 403, message: 'The OAuth state belongs to another user' },
+  CFM_OAUTH_STATE_MISMATCH: { statusCode: 400, message: 'The OAuth state was issued for another connector' },
+  CFM_OAUTH_CODE_MISSING: {
+    statusCode: 400,
+    message: 'The provider called back without an authorization code',
+  },
+  CFM_OAUTH_PROVIDER_DENIED: { statusCode: 400, message: 'The provider did not authorize the connection' },
+  CFM_OAUTH_EXCHANGE_FAILED: { statusCode: 502, message: 'The provider refused the code exchange' },
+  CFM_CREDENTIALS_MISSING: { statusCode: 409, message: 'The connection has no stored credentials' },
+  CFM_CONNECTION_EXPIRED: { statusCode: 409, message: 'The connection expired: reconnect it' },
+  CFM_TOKEN_REFRESH_FAILED: { statusCode: 503, message: 'The token refresh failed: try again later' },
   CFM_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The request body is too large' },
   CFM_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, message: 'Unsupported content type' },
   CFM_RATE_LIMITED: { statusCode: 429, message: 'Too many requests' },
@@ -58,6 +82,10 @@ export interface AppErrorOptions {
   details?: ErrorDetail[];
   /** Response headers to send with the error (`WWW-Authenticate`, `Retry-After`…). */
   headers?: Record<string, string>;
+  /** The provider's error name (`access_denied`, `invalid_grant`): already checked to hold no secret. */
+  providerError?: string;
+  /** Environment variables an operator must set (`CFM_CONNECTOR_NOT_CONFIGURED`). */
+  missingVariables?: string[];
 }
 
 const APP_ERROR_BRAND = Symbol.for('cfm.app-error');
@@ -74,6 +102,8 @@ export class AppError extends Error {
   readonly statusCode: number;
   readonly details: ErrorDetail[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
+  readonly providerError: string | undefined;
+  readonly missingVariables: string[] | undefined;
   readonly [APP_ERROR_BRAND] = true;
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
@@ -84,6 +114,8 @@ export class AppError extends Error {
     this.statusCode = definition.statusCode;
     this.details = options.details;
     this.headers = options.headers ?? {};
+    this.providerError = options.providerError;
+    this.missingVariables = options.missingVariables;
   }
 
   /** True for any `AppError`, even one from another copy of this module. */
@@ -108,6 +140,8 @@ export interface ErrorBody {
   error: string;
   message: string;
   details?: ErrorDetail[];
+  provider_error?: string;
+  missing_variables?: string[];
 }
 
 /** The HTTP reason phrase for a status (`Not Found`), used as the `error` field. */
@@ -125,5 +159,7 @@ export function toErrorBody(error: AppError): ErrorBody {
   if (error.details !== undefined) {
     body.details = error.details;
   }
+  if (error.providerError !== undefined) body.provider_error = error.providerError;
+  if (error.missingVariables !== undefined) body.missing_variables = error.missingVariables;
   return body;
 }

@@ -61,7 +61,7 @@ function handleSignals(app: FastifyInstance, handle: DatabaseHandle): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const { handle, applied } = await migrate(config);
-  const app = await buildApp(config, { database: handle });
+  const app = await buildApp(config, { database: handle, startRefresher: true });
   app.log.info({ applied }, applied.length === 0 ? 'database is up to date' : 'applied database migrations');
   if (config.generatedEnvFile !== undefined) {
     app.log.warn(

@@ -1,6 +1,31 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, type ErrorCode, type ErrorDetail, httpReason, toErrorBody } from '../errors.js';
+import { ServiceError, type ServiceErrorCode } from '../services/service-error.js';
+
+// Every service code must be an API code too (a compile error here means: add it to `ERROR_CODES`).
+const serviceCodeIsApiCode = (code: ServiceErrorCode): ErrorCode => code;
+
+/** Seconds to wait before retrying when a retryable 503 does not say (the refresher's first backoff). */
+const DEFAULT_RETRY_AFTER_SECONDS = 30;
+
+/** A `ServiceError` as the API answers it: same code, status and message, plus its safe extras. */
+export function fromServiceError(error: ServiceError): AppError {
+  const headers: Record<string, string> = {};
+  if (error.retryable && error.statusCode === 503) {
+    const seconds =
+      error.retryAfterMs === undefined
+        ? DEFAULT_RETRY_AFTER_SECONDS
+        : Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+    headers['retry-after'] = String(seconds);
+  }
+  return new AppError(serviceCodeIsApiCode(error.code), error.message, {
+    cause: error,
+    headers,
+    ...(error.providerCode !== undefined && { providerError: error.providerCode }),
+    ...(error.missingVariables !== undefined && { missingVariables: [...error.missingVariables] }),
+  });
+}
 
 /** Fastify's own client errors, mapped to our codes. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -61,6 +86,9 @@ function validationDetails(error: FastifyError): ErrorDetail[] {
 export function toAppError(error: unknown): AppError {
   if (AppError.is(error)) {
     return error;
+  }
+  if (ServiceError.is(error)) {
+    return fromServiceError(error);
   }
   const fastifyError = error as Partial<FastifyError> & { code?: string };
   if (fastifyError.validation !== undefined) {

@@ -1,10 +1,15 @@
 import { type Static, Type } from 'typebox';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 
-export const CONNECTION_STATUSES = ['pending', 'active', 'error', 'expired', 'revoked'] as const;
-
-export const ConnectionStatus = Type.Union(CONNECTION_STATUSES.map((status) => Type.Literal(status)));
+export const ConnectionStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('active'),
+  Type.Literal('error'),
+  Type.Literal('expired'),
+  Type.Literal('revoked'),
+]);
 
 export const Identity = Type.Object(
   {
@@ -79,9 +84,11 @@ export const UpdateConnectionBody = Type.Object(
 
 export const ListConnectionsQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    offset: Type.Integer({ minimum: 0, default: 0 }),
-    connector: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Only this connector key.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    connector: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'Only this connector key.' }),
+    ),
     status: Type.Optional(ConnectionStatus),
   },
   { additionalProperties: false },

@@ -1,7 +1,8 @@
 import { type Static, Type } from 'typebox';
 import { CustomApiKeyAuth, CustomCheck, CustomOAuth2Auth } from './custom-connector.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
 
 /** A custom connector's declaration as shown back (the client secret never is: `has_client_secret`). */
 export const CustomDeclaration = Type.Object(
@@ -40,7 +41,9 @@ export const ConnectorResponse = Type.Object(
     ),
     status: Type.Union(
       [Type.Literal('loaded'), Type.Literal('failed'), Type.Literal('incompatible'), Type.Literal('missing')],
-      { description: 'Whether the connector could be loaded (`missing`: its package is no longer installed).' },
+      {
+        description: 'Whether the connector could be loaded (`missing`: its package is no longer installed).',
+      },
     ),
     status_reason: Nullable(Type.String()),
     custom: Type.Optional(CustomDeclaration),

@@ -6,7 +6,11 @@ import { type Static, Type } from 'typebox';
  */
 export const CONNECTOR_KEY_PATTERN = '^[a-z][a-z0-9-]{1,63}$';
 
-const Url = Type.String({ minLength: 1, maxLength: 2048, examples: ['https://acme.example/oauth/authorize'] });
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  examples: ['https://acme.example/oauth/authorize'],
+});
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 export const CustomOAuth2Auth = Type.Object(
@@ -39,7 +43,7 @@ export const CustomApiKeyField = Type.Object(
     name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$', examples: ['apiKey'] }),
     label: Text(200),
     in: Type.Union([Type.Literal('header'), Type.Literal('query')]),
-    param: Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,100}$', examples: ['Authorization'] }),
+    param: Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$", examples: ['Authorization'] }),
     prefix: Type.Optional(Type.String({ maxLength: 50, examples: ['Bearer '] })),
   },
   { additionalProperties: false },
@@ -140,4 +144,11 @@ export const UpdateConnectorBody = Type.Object(
 export type UpdateConnectorInput = Static<typeof UpdateConnectorBody>;
 
 /** The fields an admin may change on a packaged connector. */
-export const PACKAGED_EDITABLE_FIELDS = ['name', 'description', 'icon_url', 'docs_url', 'categories', 'enabled'] as const;
+export const PACKAGED_EDITABLE_FIELDS = [
+  'name',
+  'description',
+  'icon_url',
+  'docs_url',
+  'categories',
+  'enabled',
+] as const;

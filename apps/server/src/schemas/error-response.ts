@@ -19,6 +19,19 @@ export const ErrorResponse = Type.Object(
         { description: 'Field-level problems (validation errors only).' },
       ),
     ),
+    provider_error: Type.Optional(
+      Type.String({
+        description:
+          "The provider's own error name, when a provider refused (`access_denied`, `invalid_grant`).",
+        examples: ['access_denied'],
+      }),
+    ),
+    missing_variables: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Environment variables an operator must set (`CFM_CONNECTOR_NOT_CONFIGURED`).',
+        examples: [['JIRA_CLIENT_ID', 'JIRA_CLIENT_SECRET']],
+      }),
+    ),
   },
   { title: 'ErrorResponse' },
 );
@@ -30,8 +43,9 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflicts with existing data.',
   413: 'The request body is too large (`CFM_PAYLOAD_TOO_LARGE`).',
+  502: 'The provider failed or refused a call made on your behalf (`CFM_OAUTH_EXCHANGE_FAILED`).',
   500: 'Unexpected failure (`CFM_INTERNAL`).',
-  503: 'A dependency (the database) is unavailable (`CFM_NOT_READY`, `CFM_DB_UNAVAILABLE`).',
+  503: 'A dependency is unavailable (`CFM_NOT_READY`, `CFM_DB_UNAVAILABLE`; `CFM_TOKEN_REFRESH_FAILED` with `Retry-After`).',
 };
 
 /**

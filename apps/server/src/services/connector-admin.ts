@@ -33,7 +33,11 @@ function exists(key: string): AppError {
 
 async function findRow(context: ConnectorAdminContext, key: string): Promise<ConnectorRow> {
   await context.registry.ensureSynced();
-  const row = await context.database.db.selectFrom('connectors').selectAll().where('key', '=', key).executeTakeFirst();
+  const row = await context.database.db
+    .selectFrom('connectors')
+    .selectAll()
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (!row) throw new AppError('CFM_CONNECTOR_NOT_FOUND', `Connector "${key}" not found`);
   return row;
 }
@@ -47,7 +51,10 @@ function declarationColumns(input: CustomConnectorInput) {
     docs_url: input.docs_url ?? null,
     categories: input.categories ?? [],
     auth_type: input.auth.type,
-    auth: [asJsonData(toAuthDescriptor(toStoredDefinition(input).auth))] as unknown as Record<string, unknown>[],
+    auth: [asJsonData(toAuthDescriptor(toStoredDefinition(input).auth))] as unknown as Record<
+      string,
+      unknown
+    >[],
     config_schema: input.config_schema ?? { type: 'object', properties: {} },
     custom_definition: toStoredDefinition(input) as unknown as Record<string, unknown>,
   };
@@ -125,11 +132,19 @@ export async function updateConnector(
       throw new AppError(
         'CFM_CONNECTOR_READ_ONLY',
         `A packaged connector's ${refused.join(', ')} come from its package and cannot be changed`,
-        { details: refused.map((field) => ({ field: `body/${field}`, message: 'cannot be changed on a packaged connector' })) },
+        {
+          details: refused.map((field) => ({
+            field: `body/${field}`,
+            message: 'cannot be changed on a packaged connector',
+          })),
+        },
       );
     }
     const changes = Object.fromEntries(
-      PACKAGED_EDITABLE_FIELDS.filter((field) => input[field] !== undefined).map((field) => [field, input[field]]),
+      PACKAGED_EDITABLE_FIELDS.filter((field) => input[field] !== undefined).map((field) => [
+        field,
+        input[field],
+      ]),
     );
     const updated = await context.database.db
       .updateTable('connectors')
@@ -143,7 +158,12 @@ export async function updateConnector(
   const { enabled, name, auth, check, ...rest } = input;
   const missing = (['name', 'auth', 'check'] as const).filter((field) => input[field] === undefined);
   if (missing.length > 0 || name === undefined || auth === undefined || check === undefined) {
-    throw invalid(missing.map((field) => ({ field: `body/${field}`, message: 'is required to update a custom connector' })));
+    throw invalid(
+      missing.map((field) => ({
+        field: `body/${field}`,
+        message: 'is required to update a custom connector',
+      })),
+    );
   }
   const declaration: CustomConnectorInput = { ...rest, name, auth, check };
   const problems = customConnectorProblems(key, declaration, context.urlPolicy);
@@ -152,7 +172,10 @@ export async function updateConnector(
     problems.push({ field: 'body/auth/client_secret', message: 'is required for an oauth2 connector' });
   }
   if (problems.length > 0) throw invalid(problems);
-  const sealed = newSecret === undefined ? undefined : context.vault.seal(newSecret, associatedData.connectorSecret(row.id));
+  const sealed =
+    newSecret === undefined
+      ? undefined
+      : context.vault.seal(newSecret, associatedData.connectorSecret(row.id));
   const secretColumns =
     auth.type !== 'oauth2'
       ? { client_secret_ciphertext: null, client_secret_key_id: null }

@@ -67,10 +67,13 @@ export class ConnectorRegistry implements ConnectorResolver {
       ({ heldByCustom }) => {
         for (const key of heldByCustom) {
           const loaded = this.#loaded.get(key);
-          this.#options.logger.warn(`packaged connector "${key}" is shadowed by a custom connector with the same key`, {
-            key,
-            package: loaded?.packageName,
-          });
+          this.#options.logger.warn(
+            `packaged connector "${key}" is shadowed by a custom connector with the same key`,
+            {
+              key,
+              package: loaded?.packageName,
+            },
+          );
         }
       },
       (error: unknown) => {
@@ -104,7 +107,11 @@ export class ConnectorRegistry implements ConnectorResolver {
   /** Every connector, packaged and custom, as the API shows it (never a secret). */
   async list(): Promise<ConnectorView[]> {
     await this.ensureSynced();
-    const rows = await this.#options.database.db.selectFrom('connectors').selectAll().orderBy('key').execute();
+    const rows = await this.#options.database.db
+      .selectFrom('connectors')
+      .selectAll()
+      .orderBy('key')
+      .execute();
     return rows.map((row) => this.describe(row));
   }
 
@@ -121,7 +128,9 @@ export class ConnectorRegistry implements ConnectorResolver {
   describe(row: ConnectorRow): ConnectorView {
     if (row.source === 'custom') {
       const compiled = this.#compileCustom(row);
-      const client = compiled.ok ? this.#customClient(row, compiled.definition) : { client: null, missingVariables: [] };
+      const client = compiled.ok
+        ? this.#customClient(row, compiled.definition)
+        : { client: null, missingVariables: [] };
       return describeConnector(row, {
         definition: compiled.ok ? compiled.definition : undefined,
         status: compiled.ok ? 'loaded' : 'failed',
@@ -132,10 +141,14 @@ export class ConnectorRegistry implements ConnectorResolver {
     }
     const loaded = this.#loaded.get(row.key);
     const failed = this.#failed.get(row.key);
-    const client = loaded ? this.#packagedClient(row.key, loaded.definition) : { client: null, missingVariables: [] };
+    const client = loaded
+      ? this.#packagedClient(row.key, loaded.definition)
+      : { client: null, missingVariables: [] };
     return describeConnector(row, {
       definition: loaded?.definition,
-      status: loaded ? 'loaded' : (failed?.status ?? (row.load_status === 'loaded' ? 'missing' : row.load_status)),
+      status: loaded
+        ? 'loaded'
+        : (failed?.status ?? (row.load_status === 'loaded' ? 'missing' : row.load_status)),
       statusReason: loaded ? null : (failed?.reason ?? row.load_error),
       configured: isConfigured(loaded?.definition, client),
       missingVariables: client.missingVariables,
@@ -158,7 +171,8 @@ export class ConnectorRegistry implements ConnectorResolver {
   }
 
   #packagedClient(key: string, definition: ConnectorDefinition): ClientStatus {
-    if (!definition.auth.some((auth) => auth.type === 'oauth2')) return { client: null, missingVariables: [] };
+    if (!definition.auth.some((auth) => auth.type === 'oauth2'))
+      return { client: null, missingVariables: [] };
     const configured = this.#options.oauthClients[key];
     const prefix = variablePrefix(key);
     const missing = [
@@ -166,7 +180,10 @@ export class ConnectorRegistry implements ConnectorResolver {
       ...(configured?.clientSecret ? [] : [`${prefix}_CLIENT_SECRET`]),
     ];
     if (missing.length > 0 || !configured?.clientSecret) return { client: null, missingVariables: missing };
-    return { client: { clientId: configured.clientId, clientSecret: configured.clientSecret }, missingVariables: [] };
+    return {
+      client: { clientId: configured.clientId, clientSecret: configured.clientSecret },
+      missingVariables: [],
+    };
   }
 
   #customClient(row: ConnectorRow, definition: ConnectorDefinition): ClientStatus {

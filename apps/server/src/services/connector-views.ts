@@ -22,7 +22,11 @@ function scopesOf(auth: readonly AuthDescriptor[]): string[] {
  * Built field by field so a secret column can never leak into a response.
  */
 export function describeConnector(row: ConnectorRow, facts: ConnectorFacts): ConnectorView {
-  const storedAuth = (Array.isArray(row.auth) ? row.auth : row.auth ? [row.auth] : []) as unknown as AuthDescriptor[];
+  const storedAuth = (Array.isArray(row.auth)
+    ? row.auth
+    : row.auth
+      ? [row.auth]
+      : []) as unknown as AuthDescriptor[];
   const auth = facts.definition ? [...facts.definition.auth] : storedAuth;
   const view: ConnectorView = {
     id: row.id,
@@ -43,10 +47,15 @@ export function describeConnector(row: ConnectorRow, facts: ConnectorFacts): Con
     status: facts.status,
     status_reason: facts.statusReason,
   };
-  if (!facts.configured && facts.missingVariables.length > 0) view.missing_variables = [...facts.missingVariables];
+  if (!facts.configured && facts.missingVariables.length > 0)
+    view.missing_variables = [...facts.missingVariables];
   if (row.source === 'custom' && row.custom_definition !== null) {
     const data = row.custom_definition as unknown as CustomDefinitionData;
-    view.custom = { auth: data.auth, check: data.check, has_client_secret: row.client_secret_ciphertext !== null };
+    view.custom = {
+      auth: data.auth,
+      check: data.check,
+      has_client_secret: row.client_secret_ciphertext !== null,
+    };
   }
   return view;
 }

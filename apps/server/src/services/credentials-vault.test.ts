@@ -36,7 +36,9 @@ describe('CredentialsVault', () => {
     const body = Buffer.from(parts[3] as string, 'base64url');
     body[0] = (body[0] as number) ^ 1;
     parts[3] = body.toString('base64url');
-    expect(() => vault.open({ ...sealed, ciphertext: parts.join('.') }, 'x')).toThrow('failed authentication');
+    expect(() => vault.open({ ...sealed, ciphertext: parts.join('.') }, 'x')).toThrow(
+      'failed authentication',
+    );
   });
 
   it('decrypts records under an older key and encrypts under the first one', () => {
@@ -52,7 +54,9 @@ describe('CredentialsVault', () => {
 
   it('names a missing key id without revealing anything else', () => {
     const vault = new CredentialsVault([keyA]);
-    expect(() => vault.open({ ciphertext: 'v1.a.b.c', keyId: 'gone' }, 'x')).toThrow('no encryption key with id "gone"');
+    expect(() => vault.open({ ciphertext: 'v1.a.b.c', keyId: 'gone' }, 'x')).toThrow(
+      'no encryption key with id "gone"',
+    );
   });
 
   it('rejects keys that are not 32 bytes and duplicate ids', () => {

@@ -55,7 +55,12 @@ export class CredentialsVault {
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    const ciphertext = [FORMAT, iv.toString('base64url'), tag.toString('base64url'), body.toString('base64url')].join('.');
+    const ciphertext = [
+      FORMAT,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      body.toString('base64url'),
+    ].join('.');
     return { ciphertext, keyId: this.activeKeyId };
   }
 
@@ -63,7 +68,8 @@ export class CredentialsVault {
     const key = this.#keys.get(sealed.keyId);
     if (!key) throw new VaultError(`no encryption key with id "${sealed.keyId}" is configured`);
     const parts = sealed.ciphertext.split('.');
-    if (parts.length !== 4 || parts[0] !== FORMAT) throw new VaultError('ciphertext is not in a known format');
+    if (parts.length !== 4 || parts[0] !== FORMAT)
+      throw new VaultError('ciphertext is not in a known format');
     const [, iv, tag, body] = parts as [string, string, string, string];
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), {
@@ -71,7 +77,9 @@ export class CredentialsVault {
       });
       decipher.setAAD(Buffer.from(associatedData, 'utf8'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     } catch {
       // GCM gives one answer for every failure on purpose; so do we (no oracle on which part was wrong).
       throw new VaultError('ciphertext failed authentication');

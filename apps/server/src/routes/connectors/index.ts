@@ -1,0 +1,120 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError } from '../../errors.js';
+import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import {
+  type ConnectorAdminContext,
+  createCustomConnector,
+  deleteCustomConnector,
+  updateConnector,
+} from '../../services/connector-admin.js';
+import {
+  ConnectorKeyParams,
+  ConnectorList,
+  ConnectorResponse,
+  CreateCustomConnectorBody,
+  UpdateConnectorBody,
+} from './schemas.js';
+
+/** `/api/connectors`: the catalogue (any user) and custom connectors (admins). Registered under a prefix. */
+export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const admin = (): ConnectorAdminContext => ({
+    database: app.db,
+    vault: app.vault,
+    registry: app.connectors,
+    urlPolicy: app.connectorUrlPolicy,
+  });
+
+  app.get(
+    '/',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'listConnectors',
+        tags: ['connectors'],
+        summary: 'Every connector: packaged and custom, with load status and whether it is configured',
+        security: BEARER_SECURITY,
+        response: { 200: ConnectorList, ...errorResponses(401, 500, 503) },
+      },
+    },
+    async () => app.connectors.list(),
+  );
+
+  app.get(
+    '/:key',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'getConnector',
+        tags: ['connectors'],
+        summary: 'One connector by key',
+        security: BEARER_SECURITY,
+        params: ConnectorKeyParams,
+        response: { 200: ConnectorResponse, ...errorResponses(400, 401, 404, 500, 503) },
+      },
+    },
+    async (request) => {
+      const view = await app.connectors.get(request.params.key);
+      if (view === null)
+        throw new AppError('CFM_CONNECTOR_NOT_FOUND', `Connector "${request.params.key}" not found`);
+      return view;
+    },
+  );
+
+  app.post(
+    '/',
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        operationId: 'createCustomConnector',
+        tags: ['connectors'],
+        summary:
+          'Declare a custom connector (admin); its client secret is stored encrypted and never returned',
+        security: BEARER_SECURITY,
+        body: CreateCustomConnectorBody,
+        response: { 201: ConnectorResponse, ...errorResponses(400, 401, 403, 409, 500, 503) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createCustomConnector(admin(), request.body)),
+  );
+
+  app.put(
+    '/:key',
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        operationId: 'updateConnector',
+        tags: ['connectors'],
+        summary:
+          'Update a connector (admin): a custom one entirely; a packaged one only its display fields and enabled',
+        security: BEARER_SECURITY,
+        params: ConnectorKeyParams,
+        body: UpdateConnectorBody,
+        response: { 200: ConnectorResponse, ...errorResponses(400, 401, 403, 404, 500, 503) },
+      },
+    },
+    async (request) => updateConnector(admin(), request.params.key, request.body),
+  );
+
+  app.delete(
+    '/:key',
+    {
+      preHandler: app.requireAdmin,
+      schema: {
+        operationId: 'deleteCustomConnector',
+        tags: ['connectors'],
+        summary: 'Delete a custom connector and its connections (admin); packaged ones can only be disabled',
+        security: BEARER_SECURITY,
+        params: ConnectorKeyParams,
+        response: {
+          204: Type.Null({ description: 'Deleted.' }),
+          ...errorResponses(400, 401, 403, 404, 409, 500, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      await deleteCustomConnector(admin(), request.params.key);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,261 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../errors.js';
+import { toAppError } from '../../plugins/error-handler.js';
+import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { validateConfigData } from '../../services/config-validation.js';
+import { revokeConnection } from '../../services/revoke.js';
+import {
+  AuthorizeQuery,
+  AuthorizeResponse,
+  CallbackBody,
+  CallbackQuery,
+  type CallbackQueryInput,
+  CallbackRedirect,
+  CallbackResult,
+  ConnectorParams,
+  oauthError,
+  Revoked,
+  RevokeParams,
+} from './schemas.js';
+
+const STATE_ERRORS =
+  "The callback cannot be used: `CFM_OAUTH_STATE_INVALID` (tampered or unknown), `CFM_OAUTH_STATE_EXPIRED`, `CFM_OAUTH_STATE_USED` (replayed), `CFM_OAUTH_STATE_MISMATCH` (another connector), `CFM_OAUTH_CODE_MISSING`, `CFM_OAUTH_PROVIDER_DENIED` (`provider_error` = the provider's `error`, e.g. `access_denied`), `CFM_OAUTH_NOT_SUPPORTED`, `CFM_VALIDATION`.";
+const EXCHANGE_FAILED =
+  "The provider refused or failed the code exchange (`CFM_OAUTH_EXCHANGE_FAILED`; `provider_error` = the provider's error name when it gave one). Start again.";
+const NOT_CONFIGURED =
+  'The connector is disabled (`CFM_CONNECTOR_DISABLED`) or not configured (`CFM_CONNECTOR_NOT_CONFIGURED`; `missing_variables` names what an operator must set).';
+
+/** Only these keys of a callback are ours; every other string parameter may be a connector's extra. */
+function callbackInput(connectorKey: string, userId: string | null, parameters: CallbackQueryInput) {
+  const { code, state, error, error_description: errorDescription } = parameters;
+  const callbackParams: Record<string, string> = {};
+  for (const [name, value] of Object.entries(parameters)) {
+    if (typeof value === 'string') callbackParams[name] = value;
+  }
+  return {
+    userId,
+    connectorKey,
+    state: state ?? '',
+    callbackParams,
+    ...(code !== undefined && { code }),
+    ...(error !== undefined && { error }),
+    ...(errorDescription !== undefined && { errorDescription }),
+  };
+}
+
+/** A browser gets the redirect; a client that prefers JSON (and not HTML) gets JSON. */
+function wantsJson(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return /\bapplication\/json\b/i.test(accept) && !/\btext\/html\b/i.test(accept);
+}
+
+/**
+ * The OAuth 2 authorization-code flow for the signed-in user. Registered under `/api/oauth`.
+ * Secrets (tokens, codes, verifiers) never leave the server and never appear in a redirect.
+ */
+export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app;
+  const { oauthFlow } = app.engine;
+
+  /** Where the provider sends the browser back: the front end's page unless `OAUTH_REDIRECT_URI` says otherwise. */
+  function redirectUriFor(connectorKey: string): string {
+    if (config.oauthRedirectUri === undefined) return `${config.frontendBaseUrl}/oauth/callback`;
+    // A per-connector back end callback can be written `…/api/oauth/{connector}/callback` (the URL parser encodes the braces).
+    return config.oauthRedirectUri
+      .replaceAll('{connector}', connectorKey)
+      .replaceAll('%7Bconnector%7D', connectorKey);
+  }
+
+  /**
+   * Settings for a first connect (no `connection_id`): the connector's config schema defaults (Datadog's
+   * `site`), which also fill `{placeholders}` in its URLs. A schema that requires settings without a
+   * default needs the connection created first. Unknown, disabled or unconfigured connectors are left
+   * to the flow, which reports them in that order.
+   */
+  async function firstConnectConfig(connectorKey: string): Promise<Record<string, unknown> | undefined> {
+    const connector = await app.connectors.resolve(connectorKey);
+    if (!connector?.enabled || connector.client === null) return undefined;
+    const defaults = validateConfigData(connector.definition.configSchema, {});
+    if (!defaults.ok) {
+      throw new AppError(
+        'CFM_CONFIG_INVALID',
+        `Connector "${connectorKey}" needs settings: create the connection with config_data (POST /api/connections/), then authorize it with connection_id`,
+        { details: defaults.details },
+      );
+    }
+    return Object.keys(defaults.value).length > 0 ? defaults.value : undefined;
+  }
+
+  function frontendResult(parameters: Record<string, string>): string {
+    return `${config.frontendBaseUrl}/oauth/callback?${new URLSearchParams(parameters).toString()}`;
+  }
+
+  app.get(
+    '/:connector/authorize',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'startOAuthAuthorization',
+        tags: ['oauth'],
+        summary: "Start connecting an account: the provider's authorization URL and its single-use state",
+        security: BEARER_SECURITY,
+        params: ConnectorParams,
+        querystring: AuthorizeQuery,
+        response: {
+          200: AuthorizeResponse,
+          ...errorResponses(401, 500, 503),
+          400: oauthError(
+            '`CFM_VALIDATION`; `CFM_OAUTH_NOT_SUPPORTED` (the connector does not use OAuth 2); `CFM_CONFIG_INVALID` (the connector needs settings: create the connection first).',
+          ),
+          404: oauthError(
+            'Unknown connector, or `connection_id` is not one of your connections (`CFM_NOT_FOUND`).',
+          ),
+          409: oauthError(NOT_CONFIGURED),
+        },
+      },
+    },
+    async (request) => {
+      const { connector } = request.params;
+      const connectionId = request.query.connection_id;
+      const config = connectionId === undefined ? await firstConnectConfig(connector) : undefined;
+      const started = await oauthFlow.startAuthorization({
+        userId: request.user!.id,
+        connectorKey: connector,
+        redirectUri: redirectUriFor(connector),
+        ...(connectionId !== undefined && { connectionId }),
+        ...(config !== undefined && { config }),
+      });
+      return { authorization_url: started.authorizationUrl, state: started.state };
+    },
+  );
+
+  app.post(
+    '/:connector/callback',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'completeOAuthAuthorization',
+        tags: ['oauth'],
+        summary: 'Finish connecting: hand over the parameters the provider redirected the browser with',
+        security: BEARER_SECURITY,
+        params: ConnectorParams,
+        body: CallbackBody,
+        response: {
+          200: CallbackResult,
+          ...errorResponses(401, 500, 503),
+          400: oauthError(STATE_ERRORS),
+          403: oauthError('The authorization was started by another user (`CFM_OAUTH_STATE_FOREIGN`).'),
+          404: oauthError('Unknown connector (`CFM_NOT_FOUND`).'),
+          409: oauthError(NOT_CONFIGURED),
+          502: oauthError(EXCHANGE_FAILED),
+        },
+      },
+    },
+    async (request) => {
+      const { connection_id: _informational, ...parameters } = request.body;
+      const result = await oauthFlow.completeAuthorization(
+        callbackInput(request.params.connector, request.user!.id, parameters),
+      );
+      return { success: result.success, message: result.message, connection_id: result.connectionId };
+    },
+  );
+
+  app.get(
+    '/:connector/callback',
+    {
+      schema: {
+        operationId: 'oauthCallbackRedirect',
+        tags: ['oauth'],
+        summary:
+          'The provider redirect target when OAUTH_REDIRECT_URI points at this API: completes the flow, then redirects to the front end',
+        description:
+          'Not authenticated: the user is the one who started the authorization (found by `state`). Answers JSON instead of redirecting when the request prefers `Accept: application/json`.',
+        params: ConnectorParams,
+        querystring: CallbackQuery,
+        response: {
+          200: CallbackResult,
+          302: CallbackRedirect,
+          ...errorResponses(500, 503),
+          400: oauthError(STATE_ERRORS),
+          404: oauthError('Unknown connector (`CFM_NOT_FOUND`).'),
+          409: oauthError(NOT_CONFIGURED),
+          502: oauthError(EXCHANGE_FAILED),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { connector } = request.params;
+      const json = wantsJson(request);
+      try {
+        const result = await oauthFlow.completeAuthorization(callbackInput(connector, null, request.query));
+        const body = { success: result.success, message: result.message, connection_id: result.connectionId };
+        if (json) return body;
+        return reply.redirect(
+          frontendResult({ status: 'success', connector, connection_id: result.connectionId }),
+          302,
+        );
+      } catch (error) {
+        if (json) throw error;
+        return redirectWithError(request, reply, error, (code) =>
+          frontendResult({ status: 'error', connector, code }),
+        );
+      }
+    },
+  );
+
+  app.delete(
+    '/:connector/revoke/:connection_id',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        operationId: 'revokeOAuthConnection',
+        tags: ['oauth'],
+        summary: 'Disconnect: revoke the grant at the provider (when it can), delete the stored credentials',
+        security: BEARER_SECURITY,
+        params: RevokeParams,
+        response: {
+          204: Revoked,
+          ...errorResponses(400, 401, 500, 503),
+          404: oauthError('Unknown connector, or not one of your connections to it (`CFM_NOT_FOUND`).'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { connector: connectorKey, connection_id: connectionId } = request.params;
+      const userId = request.user!.id;
+      const connector = await app.connectors.resolve(connectorKey);
+      const connection = connector
+        ? await app.db.db
+            .selectFrom('connections')
+            .select('id')
+            .where('id', '=', connectionId)
+            .where('user_id', '=', userId)
+            .where('connector_id', '=', connector.id)
+            .executeTakeFirst()
+        : undefined;
+      if (!connection) {
+        throw new AppError('CFM_NOT_FOUND', `Connection "${connectionId}" not found for "${connectorKey}"`);
+      }
+      // A provider failure is logged by the service (a warning, no secret); the local revocation stands.
+      await revokeConnection(app.engine.context, { connectionId, userId });
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+/** Logs a failure like the error handler would, then sends the browser to the front end with its code. */
+function redirectWithError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  location: (code: string) => string,
+): FastifyReply {
+  const appError = toAppError(error);
+  if (appError.statusCode >= 500) {
+    request.log.error({ err: error, code: appError.code }, 'oauth callback failed');
+  } else {
+    request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
+  }
+  return reply.redirect(location(appError.code), 302);
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import type { AuthDescriptor, Credentials } from '@cfm/connector-sdk';
+import type { DatabaseHandle } from '@cfm/db';
+import { AppError, type ErrorDetail } from '../errors.js';
+import type {
+  ConnectionCredentialsInput,
+  ConnectionListView,
+  ConnectionView,
+  CreateConnectionInput,
+  ListConnectionsInput,
+} from '../schemas/connection.js';
+import { validateConfigData } from './config-validation.js';
+import { connectionViewQuery, toConnectionView } from './connection-views.js';
+import type { ConnectorRegistry } from './connector-registry.js';
+import type { ResolvedConnector } from './connector-resolver.js';
+import { CredentialStore } from './credential-store.js';
+import type { CredentialsVault } from './credentials-vault.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+export interface ConnectionsContext {
+  database: DatabaseHandle;
+  vault: CredentialsVault;
+  registry: ConnectorRegistry;
+}
+
+function notFound(id: string): AppError {
+  return new AppError('CFM_CONNECTION_NOT_FOUND', `Connection "${id}" not found`);
+}
+
+/** A connector usable for a new connection, or the reason it is not (404 / 409). */
+async function usableConnector(registry: ConnectorRegistry, key: string): Promise<ResolvedConnector> {
+  const connector = await registry.resolve(key);
+  if (connector === null) {
+    const view = await registry.get(key);
+    if (view === null) throw new AppError('CFM_CONNECTOR_NOT_FOUND', `Connector "${key}" not found`);
+    throw new AppError(
+      'CFM_CONNECTOR_NOT_LOADED',
+      `Connector "${key}" is ${view.status}${view.status_reason ? `: ${view.status_reason}` : ''}`,
+    );
+  }
+  if (!connector.enabled) throw new AppError('CFM_CONNECTOR_DISABLED', `Connector "${key}" is disabled`);
+  return connector;
+}
+
+function checkedConfig(
+  connector: ResolvedConnector,
+  config: Record<string, unknown>,
+): Record<string, unknown> {
+  const result = validateConfigData(connector.definition.configSchema, config);
+  if (result.ok) return result.value;
+  const message = result.details.map((detail) => `${detail.field} ${detail.message}`).join(', ');
+  throw new AppError('CFM_CONFIG_INVALID', message, { details: result.details });
+}
+
+/** API-key or basic credentials checked against what the connector declares (field names only in errors). */
+export function checkedCredentials(
+  auth: readonly AuthDescriptor[],
+  credentials: ConnectionCredentialsInput,
+  key: string,
+): Credentials {
+  const invalid = (message: string, details?: ErrorDetail[]) =>
+    new AppError('CFM_CREDENTIALS_INVALID', message, details ? { details } : {});
+  if (credentials.type === 'basic') {
+    if (!auth.some((descriptor) => descriptor.type === 'basic')) {
+      throw invalid(`Connector "${key}" does not accept a username and password`);
+    }
+    return { type: 'basic', username: credentials.username, password: credentials.password };
+  }
+  const descriptors = auth.filter((descriptor) => descriptor.type === 'api_key');
+  if (descriptors.length === 0) throw invalid(`Connector "${key}" does not accept API keys`);
+  const given = Object.keys(credentials.values);
+  let closest: ErrorDetail[] | undefined;
+  for (const descriptor of descriptors) {
+    const names = descriptor.fields.map((field) => field.name);
+    const details = [
+      ...names
+        .filter((name) => !given.includes(name))
+        .map((name) => ({ field: `credentials/values/${name}`, message: 'is required' })),
+      ...given
+        .filter((name) => !names.includes(name))
+        .map((name) => ({
+          field: `credentials/values/${name}`,
+          message: 'is not a field of this connector',
+        })),
+    ];
+    if (details.length === 0) return { type: 'api_key', values: { ...credentials.values } };
+    if (closest === undefined || details.length < closest.length) closest = details;
+  }
+  throw invalid(`The API key fields do not match connector "${key}"`, closest);
+}
+
+export async function listConnections(
+  database: DatabaseHandle,
+  userId: string,
+  query: ListConnectionsInput,
+): Promise<ConnectionListView> {
+  const limit = query.limit ?? 20;
+  const offset = query.offset ?? 0;
+  let filtered = connectionViewQuery(database.db).where('connections.user_id', '=', userId);
+  if (query.connector !== undefined) filtered = filtered.where('connectors.key', '=', query.connector);
+  if (query.status !== undefined) filtered = filtered.where('connections.status', '=', query.status);
+  const [rows, count] = await Promise.all([
+    filtered
+      .orderBy('connections.created_at', 'desc')
+      .orderBy('connections.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    filtered
+      .clearSelect()
+      .select((eb) => eb.fn.countAll().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toConnectionView), total: Number(count.total), limit, offset };
+}
+
+export async function getConnection(
+  database: DatabaseHandle,
+  userId: string,
+  id: string,
+): Promise<ConnectionView> {
+  const row = await connectionViewQuery(database.db)
+    .where('connections.id', '=', id)
+    .where('connections.user_id', '=', userId)
+    .executeTakeFirst();
+  if (!row) throw notFound(id);
+  return toConnectionView(row);
+}
+
+/**
+ * Creates a `pending` connection, with API-key/basic credentials sealed in the same transaction when
+ * given (either both rows are written or neither). A second connection of one user to one connector is
+ * a 409 `CFM_CONNECTION_EXISTS`, decided by the unique constraint so concurrent requests agree.
+ */
+export async function createConnection(
+  context: ConnectionsContext,
+  userId: string,
+  input: CreateConnectionInput,
+): Promise<ConnectionView> {
+  const connector = await usableConnector(context.registry, input.connector_key);
+  const config = checkedConfig(connector, input.config_data ?? {});
+  const credentials =
+    input.credentials === undefined
+      ? undefined
+      : checkedCredentials(connector.definition.auth, input.credentials, connector.key);
+  const id = randomUUID();
+  const now = new Date();
+  const store = new CredentialStore(context.vault);
+  try {
+    await context.database.db.transaction().execute(async (transaction) => {
+      await transaction
+        .insertInto('connections')
+        .values({
+          id,
+          user_id: userId,
+          connector_id: connector.id,
+          config,
+          status: 'pending',
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      if (credentials !== undefined) await store.save(transaction, id, credentials, now);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new AppError('CFM_CONNECTION_EXISTS', `You already have a connection to "${connector.key}"`);
+    }
+    throw error;
+  }
+  return getConnection(context.database, userId, id);
+}
+
+/** Replaces `config_data` after validating it against the connector's current config schema. */
+export async function updateConnectionConfig(
+  context: ConnectionsContext,
+  userId: string,
+  id: string,
+  configData: Record<string, unknown>,
+): Promise<ConnectionView> {
+  const current = await getConnection(context.database, userId, id);
+  const connector = await context.registry.resolve(current.connector_key);
+  if (connector === null) {
+    throw new AppError('CFM_CONNECTOR_NOT_LOADED', `Connector "${current.connector_key}" is not loaded`);
+  }
+  const config = checkedConfig(connector, configData);
+  await context.database.db
+    .updateTable('connections')
+    .set({ config, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .execute();
+  return getConnection(context.database, userId, id);
+}
+
+/** Deletes the caller's connection (credentials and pending OAuth states go by cascade). */
+export async function deleteConnection(database: DatabaseHandle, userId: string, id: string): Promise<void> {
+  const result = await database.db
+    .deleteFrom('connections')
+    .where('id', '=', id)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) throw notFound(id);
+}

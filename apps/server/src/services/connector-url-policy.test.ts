@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { connectorUrlProblem, createConnectorUrlPolicy } from './connector-url-policy.js';
+
+describe('connectorUrlProblem', () => {
+  const strict = createConnectorUrlPolicy({ allowInsecureConnectorUrls: false });
+  const relaxed = createConnectorUrlPolicy({
+    allowInsecureConnectorUrls: true,
+    connectorOriginOverrides: 'http://vendor.internal=http://10.0.0.5:8080',
+  });
+
+  it('accepts https, with placeholders in path and query', () => {
+    expect(connectorUrlProblem('https://acme.example/oauth/token', strict)).toBeUndefined();
+    expect(connectorUrlProblem('https://acme.example/{team}/me?x={region}', strict)).toBeUndefined();
+  });
+
+  it('refuses http unless loopback and allowed, or an operator override origin', () => {
+    expect(connectorUrlProblem('http://127.0.0.1:3000/me', strict)).toBe('must use https');
+    expect(connectorUrlProblem('http://127.0.0.1:3000/me', relaxed)).toBeUndefined();
+    expect(connectorUrlProblem('http://localhost/me', relaxed)).toBeUndefined();
+    expect(connectorUrlProblem('http://acme.example/me', relaxed)).toMatch(/loopback hosts only/);
+    expect(connectorUrlProblem('http://vendor.internal/token', relaxed)).toBeUndefined();
+    expect(connectorUrlProblem('http://10.0.0.5:8080/token', relaxed)).toBeUndefined();
+  });
+
+  it('refuses other schemes, credentials in the URL, placeholders in the origin and relative URLs', () => {
+    expect(connectorUrlProblem('ftp://acme.example/x', strict)).toBe('must be an https URL');
+    expect(connectorUrlProblem('https://user:pw@acme.example/x', strict)).toMatch(/user name or password/);
+    expect(connectorUrlProblem('https://{site}.example/x', strict)).toMatch(/placeholder/);
+    expect(connectorUrlProblem('/oauth/token', strict)).toBe('must be an absolute URL');
+  });
+});

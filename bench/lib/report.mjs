@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const precise = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+
+/** `12,345 ops/s ±3%` or `4.21 ms ±8%`: the median and its median absolute deviation, relative. */
+export function formatValue(stats, unit) {
+  const spread = `±${(stats.spread * 100).toFixed(stats.spread < 0.1 ? 1 : 0)}%`;
+  return unit === 'ops/s'
+    ? `${number.format(stats.median)} ops/s ${spread}`
+    : `${precise.format(stats.median)} ms ${spread}`;
+}
+
+export function formatRatio(ratio) {
+  return `${precise.format(ratio.median)}x (${precise.format(ratio.min)}-${precise.format(ratio.max)})`;
+}
+
+/** One line per measurement while the run goes on. */
+export function printResult(result) {
+  const lines = [
+    `  ${result.benchmark} [${result.variant}]`,
+    `    ours      ${result.labels.ours}: ${formatValue(result.ours, result.unit)}`,
+    `    baseline  ${result.labels.baseline}: ${formatValue(result.baseline, result.unit)}`,
+    `    ratio     ours/baseline (time): ${formatRatio(result.ratio)}`,
+    ...(result.notes ?? []).map((note) => `    note      ${note}`),
+    ...(result.failures ?? []).map((failure) => `    FAILED    ${failure}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** The final table: one row per benchmark and variant. */
+export function printTable(results) {
+  const header = ['benchmark', 'variant', 'ours', 'baseline', 'ratio (time, median and range)'];
+  const rows = results.map((result) => [
+    result.benchmark,
+    result.variant,
+    formatValue(result.ours, result.unit),
+    formatValue(result.baseline, result.unit),
+    `${formatRatio(result.ratio)}${result.failures?.length ? '  FAILED' : ''}`,
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  const separator = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
+  process.stdout.write(`\n${[line(header), separator, ...rows.map(line)].join('\n')}\n`);
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch (error) {
+    // Outside a checkout (a tarball) there is no commit to record; the result stays useful without it.
+    return `unknown (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+  }
+}
+
+export function environment(settings) {
+  const processors = cpus();
+  return {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpus: processors.length,
+    cpuModel: processors[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    // Other work on the machine (a test suite, a build) shows up as noise: record how busy it was.
+    loadAverage1m: Number(loadavg()[0].toFixed(2)),
+    commit: gitCommit(),
+    settings,
+  };
+}
+
+/** Writes `bench/results/<timestamp>.json` (gitignored) and returns its path. */
+export function writeResults(startedAt, payload) {
+  const folder = new URL('../results/', import.meta.url);
+  mkdirSync(folder, { recursive: true });
+  const file = new URL(`${startedAt.toISOString().replaceAll(':', '-')}.json`, folder);
+  writeFileSync(file, `${JSON.stringify(payload, null, 2)}\n`);
+  return fileURLToPath(file);
+}
