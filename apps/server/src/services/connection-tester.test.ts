@@ -105,12 +105,12 @@ for (const dialect of DIALECTS) {
       const error = await tester
         .testConnection({ connectionId, userId: fixture.otherUserId })
         .catch((caught: unknown) => caught);
-      expect(ServiceError.is(error) && error.code).toBe('CFM_NOT_FOUND');
+      expect(ServiceError.is(error) && error.code).toBe('CFM_CONNECTION_NOT_FOUND');
       const revokeError = await revokeConnection(fixture.context, {
         connectionId,
         userId: fixture.otherUserId,
       }).catch((caught: unknown) => caught);
-      expect(ServiceError.is(revokeError) && revokeError.code).toBe('CFM_NOT_FOUND');
+      expect(ServiceError.is(revokeError) && revokeError.code).toBe('CFM_CONNECTION_NOT_FOUND');
     });
 
     it('works with API-key credentials stored sealed', async () => {

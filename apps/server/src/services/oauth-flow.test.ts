@@ -117,7 +117,7 @@ for (const dialect of DIALECTS) {
             redirectUri: REDIRECT_URI,
           }),
         ),
-      ).toBe('CFM_NOT_FOUND');
+      ).toBe('CFM_CONNECTOR_NOT_FOUND');
       fixture.connector.enabled = false;
       expect(await codeOf(start())).toBe('CFM_CONNECTOR_DISABLED');
       fixture.connector.enabled = true;
@@ -142,7 +142,7 @@ for (const dialect of DIALECTS) {
             redirectUri: REDIRECT_URI,
           }),
         ),
-      ).toBe('CFM_NOT_FOUND');
+      ).toBe('CFM_CONNECTION_NOT_FOUND');
     });
 
     describe('refuses a bad callback and stores nothing', () => {

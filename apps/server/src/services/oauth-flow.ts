@@ -70,7 +70,7 @@ export class OAuthFlow {
   ): Promise<{ authorizationUrl: string; state: string }> {
     const { db } = this.#context.database;
     const connector = await this.#context.connectors.resolve(input.connectorKey);
-    if (!connector) throw new ServiceError('CFM_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
+    if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
     if (!connector.enabled)
       throw new ServiceError('CFM_CONNECTOR_DISABLED', `Connector "${connector.key}" is disabled`);
     const descriptor = oauth2Descriptor(connector);
@@ -80,7 +80,7 @@ export class OAuthFlow {
       const connection = await loadOwnedConnection(db, input.connectionId, input.userId);
       if (connection.connector_id !== connector.id) {
         throw new ServiceError(
-          'CFM_NOT_FOUND',
+          'CFM_CONNECTION_NOT_FOUND',
           `Connection "${input.connectionId}" not found for "${connector.key}"`,
         );
       }
@@ -128,7 +128,7 @@ export class OAuthFlow {
       now(),
     );
     const { record, codeVerifier } = claimed;
-    if (!connector) throw new ServiceError('CFM_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
+    if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
     if (input.error !== undefined && input.error !== '') {
       const providerCode = safeProviderError(input.error) ?? 'unknown_error';
       throw new ServiceError(

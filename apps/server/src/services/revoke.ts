@@ -18,7 +18,7 @@ export const REVOKED_REASON = 'Disconnected by the user';
 /**
  * Disconnects a connection: asks the provider to revoke the grant when the connector can (a failure is
  * reported, not thrown), then deletes the sealed credentials and sets the status `revoked`. Calling it
- * again is harmless. Another user's connection is `CFM_NOT_FOUND`.
+ * again is harmless. Another user's connection is `CFM_CONNECTION_NOT_FOUND`.
  */
 export async function revokeConnection(
   context: EngineContext,

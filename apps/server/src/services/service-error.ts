@@ -4,7 +4,9 @@
  * token, a secret, an authorization code or a verifier.
  */
 export const SERVICE_ERROR_CODES = {
-  CFM_NOT_FOUND: 404,
+  CFM_CONNECTOR_NOT_FOUND: 404,
+  CFM_CONNECTOR_NOT_LOADED: 409,
+  CFM_CONNECTION_NOT_FOUND: 404,
   CFM_CONFLICT: 409,
   CFM_BAD_REQUEST: 400,
   CFM_CONNECTOR_DISABLED: 409,
@@ -43,7 +45,7 @@ const SERVICE_ERROR_BRAND = Symbol.for('cfm.service-error');
  * A typed failure of an OAuth engine service.
  *
  * @example
- * throw new ServiceError('CFM_NOT_FOUND', `Connection "${id}" not found`);
+ * throw new ServiceError('CFM_CONNECTION_NOT_FOUND', `Connection "${id}" not found`);
  */
 export class ServiceError extends Error {
   readonly code: ServiceErrorCode;

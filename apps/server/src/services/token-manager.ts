@@ -154,7 +154,7 @@ export class TokenManager {
   async #callProvider(connection: ConnectionRow, credentials: OAuth2Credentials) {
     const connector = await this.#context.connectors.resolveById(connection.connector_id);
     if (!connector) {
-      throw new ServiceError('CFM_NOT_FOUND', "The connection's connector is not loaded");
+      throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
     }
     const oauth = createOAuth2Client(connector.definition, {
       client: requireClient(connector),

@@ -109,7 +109,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
             '`CFM_VALIDATION`; `CFM_OAUTH_NOT_SUPPORTED` (the connector does not use OAuth 2); `CFM_CONFIG_INVALID` (the connector needs settings: create the connection first).',
           ),
           404: oauthError(
-            'Unknown connector, or `connection_id` is not one of your connections (`CFM_NOT_FOUND`).',
+            'Unknown connector (`CFM_CONNECTOR_NOT_FOUND`), or `connection_id` is not one of your connections (`CFM_CONNECTION_NOT_FOUND`).',
           ),
           409: oauthError(NOT_CONFIGURED),
         },
@@ -146,7 +146,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...errorResponses(401, 500, 503),
           400: oauthError(STATE_ERRORS),
           403: oauthError('The authorization was started by another user (`CFM_OAUTH_STATE_FOREIGN`).'),
-          404: oauthError('Unknown connector (`CFM_NOT_FOUND`).'),
+          404: oauthError('Unknown connector (`CFM_CONNECTOR_NOT_FOUND`).'),
           409: oauthError(NOT_CONFIGURED),
           502: oauthError(EXCHANGE_FAILED),
         },
@@ -178,7 +178,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           302: CallbackRedirect,
           ...errorResponses(500, 503),
           400: oauthError(STATE_ERRORS),
-          404: oauthError('Unknown connector (`CFM_NOT_FOUND`).'),
+          404: oauthError('Unknown connector (`CFM_CONNECTOR_NOT_FOUND`).'),
           409: oauthError(NOT_CONFIGURED),
           502: oauthError(EXCHANGE_FAILED),
         },
@@ -217,7 +217,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           204: Revoked,
           ...errorResponses(400, 401, 500, 503),
-          404: oauthError('Unknown connector, or not one of your connections to it (`CFM_NOT_FOUND`).'),
+          404: oauthError('Unknown connector (`CFM_CONNECTOR_NOT_FOUND`), or not one of your connections to it (`CFM_CONNECTION_NOT_FOUND`).'),
         },
       },
     },
@@ -235,7 +235,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
             .executeTakeFirst()
         : undefined;
       if (!connection) {
-        throw new AppError('CFM_NOT_FOUND', `Connection "${connectionId}" not found for "${connectorKey}"`);
+        throw new AppError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found for "${connectorKey}"`);
       }
       // A provider failure is logged by the service (a warning, no secret); the local revocation stands.
       await revokeConnection(app.engine.context, { connectionId, userId });

@@ -50,7 +50,7 @@ for (const dialect of DIALECTS) {
       test.call('POST', `/api/oauth/${key}/callback`, { body, ...(token !== undefined && { token }) });
 
     it('unknown connector: 404', async () => {
-      await expectError(await test.call('GET', '/api/oauth/nope/authorize'), 404, 'CFM_NOT_FOUND');
+      await expectError(await test.call('GET', '/api/oauth/nope/authorize'), 404, 'CFM_CONNECTOR_NOT_FOUND');
     });
 
     it('packaged connector without client credentials: 409 naming the variables', async () => {

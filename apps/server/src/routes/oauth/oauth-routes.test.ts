@@ -98,7 +98,7 @@ for (const dialect of DIALECTS) {
         token: test.bob,
       });
       expect(foreign.statusCode).toBe(404);
-      expect(foreign.json().code).toBe('CFM_NOT_FOUND');
+      expect(foreign.json().code).toBe('CFM_CONNECTION_NOT_FOUND');
 
       const again = await test.authorize('acme', test.alice, `?connection_id=${connectionId}`);
       const reapproval = await test.provider.approve(again.authorization_url);
