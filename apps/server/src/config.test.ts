@@ -155,9 +155,9 @@ describe('first run .env', () => {
 
   it('refuses instead of generating in production', () => {
     folder = mkdtempSync(join(tmpdir(), 'cfm-config-'));
-    expect(() => loadConfig({ NODE_ENV: 'production' }, { rootDir: folder, cwd: folder, dotenv: true })).toThrow(
-      /JWT_SECRET is required/,
-    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production' }, { rootDir: folder, cwd: folder, dotenv: true }),
+    ).toThrow(/JWT_SECRET is required/);
     expect(() => statSync(join(folder, '.env'))).toThrow();
   });
 });

@@ -22,7 +22,8 @@ export async function saveApiKeyCredentials(
   const { db } = context.database;
   const connection = await loadOwnedConnection(db, input.connectionId, input.userId);
   const connector = await context.connectors.resolveById(connection.connector_id);
-  if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
+  if (!connector)
+    throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
   checkAgainstDescriptors(connector.definition.auth, input.credentials, connector.key);
   const now = clockOf(context)();
   const store = new CredentialStore(context.vault);

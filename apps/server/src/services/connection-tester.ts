@@ -48,7 +48,8 @@ export class ConnectionTester {
     const { db } = this.#context.database;
     const connection = await loadOwnedConnection(db, input.connectionId, input.userId);
     const connector = await this.#context.connectors.resolveById(connection.connector_id);
-    if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
+    if (!connector)
+      throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
     const verdict = await this.#run(connector, connection.id, connection.config, connection.metadata);
     const now = clockOf(this.#context)();
     await db

@@ -15,7 +15,8 @@ export async function loadOwnedConnection(
     .where('id', '=', connectionId)
     .where('user_id', '=', userId)
     .executeTakeFirst();
-  if (!connection) throw new ServiceError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found`);
+  if (!connection)
+    throw new ServiceError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found`);
   return connection;
 }
 

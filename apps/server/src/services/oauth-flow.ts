@@ -70,7 +70,8 @@ export class OAuthFlow {
   ): Promise<{ authorizationUrl: string; state: string }> {
     const { db } = this.#context.database;
     const connector = await this.#context.connectors.resolve(input.connectorKey);
-    if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
+    if (!connector)
+      throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
     if (!connector.enabled)
       throw new ServiceError('CFM_CONNECTOR_DISABLED', `Connector "${connector.key}" is disabled`);
     const descriptor = oauth2Descriptor(connector);
@@ -128,7 +129,8 @@ export class OAuthFlow {
       now(),
     );
     const { record, codeVerifier } = claimed;
-    if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
+    if (!connector)
+      throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
     if (input.error !== undefined && input.error !== '') {
       const providerCode = safeProviderError(input.error) ?? 'unknown_error';
       throw new ServiceError(

@@ -217,7 +217,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           204: Revoked,
           ...errorResponses(400, 401, 500, 503),
-          404: oauthError('Unknown connector (`CFM_CONNECTOR_NOT_FOUND`), or not one of your connections to it (`CFM_CONNECTION_NOT_FOUND`).'),
+          404: oauthError(
+            'Unknown connector (`CFM_CONNECTOR_NOT_FOUND`), or not one of your connections to it (`CFM_CONNECTION_NOT_FOUND`).',
+          ),
         },
       },
     },
@@ -235,7 +237,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
             .executeTakeFirst()
         : undefined;
       if (!connection) {
-        throw new AppError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found for "${connectorKey}"`);
+        throw new AppError(
+          'CFM_CONNECTION_NOT_FOUND',
+          `Connection "${connectionId}" not found for "${connectorKey}"`,
+        );
       }
       // A provider failure is logged by the service (a warning, no secret); the local revocation stands.
       await revokeConnection(app.engine.context, { connectionId, userId });
