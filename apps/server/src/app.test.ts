@@ -38,6 +38,11 @@ for (const dialect of DIALECTS) {
     });
     afterAll(() => test?.close());
 
+    const get = (url: string, headers: Record<string, string> = {}) =>
+      test.app.inject({ method: 'GET', url, headers });
+    const postItem = (payload: string | object, headers: Record<string, string> = {}) =>
+      test.app.inject({ method: 'POST', url: '/test/items', payload, headers });
+
     it('answers /healthz without the database', async () => {
       const response = await test.app.inject({ method: 'GET', url: '/healthz' });
       expect(response.statusCode).toBe(200);
@@ -69,11 +74,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('explains validation errors field by field', async () => {
-      const response = await test.app.inject({
-        method: 'POST',
-        url: '/test/items',
-        payload: { connector_key: 5 },
-      });
+      const response = await postItem({ connector_key: 5 });
       expect(response.statusCode).toBe(400);
       expect(response.json()).toEqual({
         statusCode: 400,
@@ -85,36 +86,23 @@ for (const dialect of DIALECTS) {
     });
 
     it('rejects unknown and missing body properties', async () => {
-      const extra = await test.app.inject({
-        method: 'POST',
-        url: '/test/items',
-        payload: { connector_key: 'jira', admin: true },
-      });
+      const extra = await postItem({ connector_key: 'jira', admin: true });
       expect(extra.statusCode).toBe(400);
       expect(extra.json().details).toEqual([
         { field: 'body/admin', message: 'must NOT have additional properties' },
       ]);
-      const missing = await test.app.inject({ method: 'POST', url: '/test/items', payload: {} });
+      const missing = await postItem({});
       expect(missing.json().details[0].field).toBe('body/connector_key');
     });
 
     it('answers malformed JSON with 400 CFM_INVALID_JSON', async () => {
-      const response = await test.app.inject({
-        method: 'POST',
-        url: '/test/items',
-        headers: { 'content-type': 'application/json' },
-        payload: '{"connector_key": ',
-      });
+      const response = await postItem('{"connector_key": ', { 'content-type': 'application/json' });
       expect(response.statusCode).toBe(400);
       expect(response.json()).toMatchObject({ code: 'CFM_INVALID_JSON', error: 'Bad Request' });
     });
 
     it('answers an oversized body with 413 CFM_PAYLOAD_TOO_LARGE', async () => {
-      const response = await test.app.inject({
-        method: 'POST',
-        url: '/test/items',
-        payload: { connector_key: 'x'.repeat(2 * 1024 * 1024) },
-      });
+      const response = await postItem({ connector_key: 'x'.repeat(2 * 1024 * 1024) });
       expect(response.statusCode).toBe(413);
       expect(response.json()).toMatchObject({ statusCode: 413, code: 'CFM_PAYLOAD_TOO_LARGE' });
     });
@@ -132,39 +120,26 @@ for (const dialect of DIALECTS) {
     });
 
     it('sends a request id, keeping a sane incoming one', async () => {
-      const generated = await test.app.inject({ method: 'GET', url: '/healthz' });
+      const generated = await get('/healthz');
       expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-      const kept = await test.app.inject({
-        method: 'GET',
-        url: '/healthz',
-        headers: { 'x-request-id': 'abc-123' },
-      });
+      const kept = await get('/healthz', { 'x-request-id': 'abc-123' });
       expect(kept.headers['x-request-id']).toBe('abc-123');
-      const replaced = await test.app.inject({
-        method: 'GET',
-        url: '/healthz',
-        headers: { 'x-request-id': 'bad id <script>' },
-      });
+      const replaced = await get('/healthz', { 'x-request-id': 'bad id <script>' });
       expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
 
     describe('CORS', () => {
+      const simpleFrom = (origin: string) => get('/api', { origin });
+      const preflightFrom = (origin: string, headers: Record<string, string>) =>
+        test.app.inject({ method: 'OPTIONS', url: '/api/me', headers: { origin, ...headers } });
+
       it('allows the frontend origin with credentials (simple and preflight)', async () => {
-        const simple = await test.app.inject({
-          method: 'GET',
-          url: '/api',
-          headers: { origin: 'http://localhost:3000' },
-        });
+        const simple = await simpleFrom('http://localhost:3000');
         expect(simple.headers['access-control-allow-origin']).toBe('http://localhost:3000');
         expect(simple.headers['access-control-allow-credentials']).toBe('true');
-        const preflight = await test.app.inject({
-          method: 'OPTIONS',
-          url: '/api/me',
-          headers: {
-            origin: 'http://localhost:3000',
-            'access-control-request-method': 'DELETE',
-            'access-control-request-headers': 'authorization',
-          },
+        const preflight = await preflightFrom('http://localhost:3000', {
+          'access-control-request-method': 'DELETE',
+          'access-control-request-headers': 'authorization',
         });
         expect(preflight.statusCode).toBe(204);
         expect(preflight.headers['access-control-allow-origin']).toBe('http://localhost:3000');
@@ -172,23 +147,15 @@ for (const dialect of DIALECTS) {
       });
 
       it('allows the backend origin', async () => {
-        const response = await test.app.inject({
-          method: 'GET',
-          url: '/api',
-          headers: { origin: 'http://localhost:3001' },
-        });
+        const response = await simpleFrom('http://localhost:3001');
         expect(response.headers['access-control-allow-origin']).toBe('http://localhost:3001');
       });
 
       it('gives other origins no Access-Control-Allow-Origin', async () => {
         for (const origin of ['https://evil.example', 'http://localhost:3000.evil.example', 'null']) {
-          const simple = await test.app.inject({ method: 'GET', url: '/api', headers: { origin } });
+          const simple = await simpleFrom(origin);
           expect(simple.headers['access-control-allow-origin']).toBeUndefined();
-          const preflight = await test.app.inject({
-            method: 'OPTIONS',
-            url: '/api/me',
-            headers: { origin, 'access-control-request-method': 'GET' },
-          });
+          const preflight = await preflightFrom(origin, { 'access-control-request-method': 'GET' });
           expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
         }
       });

@@ -6,9 +6,10 @@ import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { createTestDatabase, type TestDatabase } from '@cfm/db/testing';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { customConnectorBody } from '../src/test/custom-connector-body.js';
 import { startTestFrontEnd, type TestFrontEnd } from './front-end/front-end-server.js';
-import { type ApiClient, createApiClient, signTestToken } from './support/api-client.js';
-import { createCustomConnector, customConnectorBody } from './support/custom-connectors.js';
+import { type ApiClient, createSignedClient } from './support/api-client.js';
+import { createCustomConnector } from './support/custom-connectors.js';
 import { authorize } from './support/oauth-driver.js';
 import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
 
@@ -67,19 +68,16 @@ describe.skipIf(!HAS_CHROMIUM)('headless Chromium through consent and the front 
         ALLOW_INSECURE_CONNECTOR_URLS: 'true',
       },
     });
-    const admin = createApiClient(
-      server.url,
-      await signTestToken(secrets.JWT_SECRET, {
-        subject: 'e2e|browser-admin',
-        email: 'admin@example.com',
-        role: 'admin',
-      }),
-    );
+    const admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|browser-admin',
+      email: 'admin@example.com',
+      role: 'admin',
+    });
     await createCustomConnector(admin, customConnectorBody(CONNECTOR, provider.url, provider));
-    user = createApiClient(
-      server.url,
-      await signTestToken(secrets.JWT_SECRET, { subject: 'e2e|browser-user', email: 'browser@example.com' }),
-    );
+    user = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|browser-user',
+      email: 'browser@example.com',
+    });
     frontEnd.session = { apiBaseUrl: server.url, token: user.token, connectorKey: CONNECTOR };
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { type ApiClient, createApiClient, signTestToken } from './support/api-client.js';
+import { type ApiClient, createSignedClient } from './support/api-client.js';
 import { PACKAGED_KEYS, type PackagedFakes, startPackagedFakes } from './support/connector-fakes.js';
 import { connect, getConnection, revoke, testConnection } from './support/oauth-driver.js';
 import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
@@ -32,11 +32,10 @@ for (const dialect of DIALECTS) {
       fakes = await startPackagedFakes();
       const secrets = generateServerSecrets();
       server = await startServerProcess({ env: { DATABASE_URL: database.url, ...secrets, ...fakes.env } });
-      const token = await signTestToken(secrets.JWT_SECRET, {
+      api = await createSignedClient(server.url, secrets.JWT_SECRET, {
         subject: `e2e|connectors-${dialect}`,
         email: `connectors-${dialect}@example.com`,
       });
-      api = createApiClient(server.url, token);
     });
 
     afterAll(async () => {

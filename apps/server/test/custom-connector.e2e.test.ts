@@ -2,8 +2,9 @@ import type { FakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, createApiClient, signTestToken } from './support/api-client.js';
-import { createCustomConnector, customConnectorBody } from './support/custom-connectors.js';
+import { customConnectorBody } from '../src/test/custom-connector-body.js';
+import { type ApiClient, createSignedClient } from './support/api-client.js';
+import { createCustomConnector } from './support/custom-connectors.js';
 import { authorize, connect, getConnection, revoke, testConnection } from './support/oauth-driver.js';
 import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
 
@@ -46,21 +47,15 @@ for (const dialect of DIALECTS) {
           CONNECTOR_ORIGIN_OVERRIDES: `${PUBLIC_ORIGIN}=${providers[1]?.url}`,
         },
       });
-      admin = createApiClient(
-        server.url,
-        await signTestToken(secrets.JWT_SECRET, {
-          subject: `e2e|admin-${dialect}`,
-          email: 'admin@example.com',
-          role: 'admin',
-        }),
-      );
-      user = createApiClient(
-        server.url,
-        await signTestToken(secrets.JWT_SECRET, {
-          subject: `e2e|user-${dialect}`,
-          email: 'user@example.com',
-        }),
-      );
+      admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
+        subject: `e2e|admin-${dialect}`,
+        email: 'admin@example.com',
+        role: 'admin',
+      });
+      user = await createSignedClient(server.url, secrets.JWT_SECRET, {
+        subject: `e2e|user-${dialect}`,
+        email: 'user@example.com',
+      });
     });
 
     afterAll(async () => {
@@ -135,13 +130,10 @@ for (const dialect of DIALECTS) {
       const provider = providers[0] as FakeOAuth2Provider;
       const started = await authorize(user, 'acme-loopback');
       const approval = await provider.approve(started.authorization_url);
-      const stranger = createApiClient(
-        user.baseUrl,
-        await signTestToken(secretsOf(server), {
-          subject: `e2e|stranger-${dialect}`,
-          email: 'stranger@example.com',
-        }),
-      );
+      const stranger = await createSignedClient(user.baseUrl, secretsOf(server), {
+        subject: `e2e|stranger-${dialect}`,
+        email: 'stranger@example.com',
+      });
       const body = { code: approval.code, state: approval.state };
       const foreign = await stranger.post('/api/oauth/acme-loopback/callback', body);
       expect(foreign.status).toBe(403);

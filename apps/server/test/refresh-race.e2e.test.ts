@@ -5,13 +5,11 @@ import { fileURLToPath } from 'node:url';
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
 import { testDialects } from '@cfm/db/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CredentialStore } from '../src/services/credential-store.js';
-import { OAuthFlow } from '../src/services/oauth-flow.js';
 import {
   connectAccount,
   createEngineFixture,
   type EngineFixture,
-  STATE_SECRET,
+  loadCredentials,
 } from '../src/services/test/engine-fixture.js';
 
 const DIALECTS = await testDialects();
@@ -64,10 +62,7 @@ describe.runIf(DIALECTS.includes('postgres'))('token refresh across processes (p
   it(`${PROCESSES} processes × 20 concurrent callers on one expiring connection cause exactly one refresh`, async () => {
     expect(existsSync(BUILT), 'build first: pnpm --filter @cfm/server build').toBe(true);
     fixture = await createEngineFixture('postgres', { provider: { expiresIn: 600 } });
-    const connectionId = await connectAccount(
-      fixture,
-      new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
-    );
+    const connectionId = await connectAccount(fixture);
     const settings = {
       databaseUrl: fixture.databaseUrl,
       providerUrl: fixture.provider.url,
@@ -87,10 +82,10 @@ describe.runIf(DIALECTS.includes('postgres'))('token refresh across processes (p
     expect(fixture.provider.counts.refresh).toBe(1);
     const hashes = new Set(outputs.flatMap((output) => output.hashes));
     expect(hashes.size).toBe(1);
-    const stored = await new CredentialStore(fixture.vault).load(fixture.handle.db, connectionId);
+    const stored = await loadCredentials(fixture, connectionId);
     if (!stored) throw new Error('the credentials are gone');
     const storedHash = createHash('sha256')
-      .update((stored.credentials as OAuth2Credentials).accessToken)
+      .update((stored as OAuth2Credentials).accessToken)
       .digest('hex');
     expect([...hashes]).toEqual([storedHash]);
   });

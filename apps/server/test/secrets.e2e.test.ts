@@ -2,9 +2,10 @@ import type { FakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiClient, createApiClient, signTestToken } from './support/api-client.js';
+import { customConnectorBody } from '../src/test/custom-connector-body.js';
+import { type ApiClient, createSignedClient } from './support/api-client.js';
 import { PACKAGED_KEYS, type PackagedFakes, startPackagedFakes } from './support/connector-fakes.js';
-import { createCustomConnector, customConnectorBody } from './support/custom-connectors.js';
+import { createCustomConnector } from './support/custom-connectors.js';
 import { dumpDatabase } from './support/database-dump.js';
 import { authorize, connect, createConnection, revoke, testConnection } from './support/oauth-driver.js';
 import { codeVerifiersIn, type RecordingProxy, startRecordingProxy } from './support/recording-proxy.js';
@@ -59,15 +60,13 @@ for (const dialect of DIALECTS) {
           ALLOW_INSECURE_CONNECTOR_URLS: 'true',
         },
       });
-      const sign = (subject: string, role: 'user' | 'admin' = 'user') =>
-        signTestToken(secrets.JWT_SECRET, {
-          subject: `e2e|${subject}`,
-          email: `${subject}@example.com`,
-          role,
-        });
       for (const subject of ['secrets-user', 'secrets-keys', 'secrets-admin']) {
         clients.push(
-          createApiClient(server.url, await sign(subject, subject === 'secrets-admin' ? 'admin' : 'user')),
+          await createSignedClient(server.url, secrets.JWT_SECRET, {
+            subject: `e2e|${subject}`,
+            email: `${subject}@example.com`,
+            role: subject === 'secrets-admin' ? 'admin' : 'user',
+          }),
         );
       }
     });

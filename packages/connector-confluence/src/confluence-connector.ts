@@ -1,13 +1,15 @@
-import type { ConnectorContext, SampleResult } from '@cfm/connector-sdk';
-import { ConnectorError, defineConnector, Type } from '@cfm/connector-sdk';
 import {
   ATLASSIAN_API_ORIGIN,
+  type AtlassianContext,
   atlassianCloudId,
+  atlassianConfigSchema,
   atlassianOAuth2,
   atlassianOAuth2Hooks,
   resolveAtlassianSite,
   siteMetadata,
-} from './atlassian-site.js';
+} from '@cfm/atlassian-common';
+import type { SampleResult } from '@cfm/connector-sdk';
+import { ConnectorError, defineConnector } from '@cfm/connector-sdk';
 
 /**
  * Read pages and blog posts, list spaces, run CQL searches and read the signed-in user: the classic
@@ -21,17 +23,6 @@ export const CONFLUENCE_SCOPES = [
 ];
 
 const MAX_SAMPLE = 100;
-
-const configSchema = Type.Object({
-  site: Type.Optional(
-    Type.String({
-      title: 'Site',
-      description:
-        'The Confluence site to use when the grant covers several, e.g. https://acme.atlassian.net or acme. Default: the first one.',
-      maxLength: 255,
-    }),
-  ),
-});
 
 interface ConfluenceUser {
   accountId: string;
@@ -48,17 +39,11 @@ interface ConfluenceSpace {
   status?: string;
 }
 
-type ConfluenceContext = ConnectorContext<{ site?: string }>;
-
 function wikiUrl(cloudId: string, path: string): string {
   return `${ATLASSIAN_API_ORIGIN}/ex/confluence/${encodeURIComponent(cloudId)}/wiki/${path}`;
 }
 
-async function listSpaces(
-  ctx: ConfluenceContext,
-  cloudId: string,
-  limit: number,
-): Promise<ConfluenceSpace[]> {
+async function listSpaces(ctx: AtlassianContext, cloudId: string, limit: number): Promise<ConfluenceSpace[]> {
   try {
     const current = await ctx.http.get<{ results?: ConfluenceSpace[] }>(wikiUrl(cloudId, 'api/v2/spaces'), {
       query: { limit },
@@ -82,7 +67,7 @@ export const confluenceConnector = defineConnector({
   iconUrl: 'https://wac-cdn.atlassian.com/assets/img/favicons/confluence/favicon.png',
   docsUrl: 'https://developer.atlassian.com/cloud/confluence/oauth-2-3lo-apps/',
   categories: ['knowledge-base', 'documentation'],
-  configSchema,
+  configSchema: atlassianConfigSchema('Confluence'),
   auth: [atlassianOAuth2(CONFLUENCE_SCOPES)],
   oauth2: atlassianOAuth2Hooks,
 

@@ -1,21 +1,8 @@
-import {
-  ConnectorError,
-  type Credentials,
-  createConnectorContext,
-  createOriginRewriter,
-} from '@cfm/connector-sdk';
+import type { Credentials } from '@cfm/connector-sdk';
+import { connectorErrorOf, contextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATADOG_SITES, type DatadogSite, datadogConnector } from './index.js';
 import { type FakeDatadog, startFakeDatadog } from './testing/index.js';
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (caught: unknown) => caught,
-  );
-  if (!ConnectorError.is(error)) throw error;
-  return error;
-}
 
 describe('datadog check and sample against the fake Datadog', () => {
   let fake: FakeDatadog;
@@ -33,10 +20,10 @@ describe('datadog check and sample against the fake Datadog', () => {
     credentials: Credentials,
     options: { retries?: number; on?: FakeDatadog; site?: DatadogSite } = {},
   ) =>
-    createConnectorContext(datadogConnector, {
+    contextFor(datadogConnector, {
       config: { site: options.site ?? 'us5.datadoghq.com' },
       credentials,
-      rewriteUrl: createOriginRewriter((options.on ?? fake).rewrite),
+      rewrite: (options.on ?? fake).rewrite,
       retries: options.retries ?? 0,
       maxRetryDelayMs: 2000,
     });
@@ -70,7 +57,9 @@ describe('datadog check and sample against the fake Datadog', () => {
   });
 
   it('API-key mode: a bad key gets 403 {"errors":["Forbidden"]}, reported as reason "auth"', async () => {
-    const error = await failure(datadogConnector.check(context(keys('wrong-api-key', fake.applicationKey))));
+    const error = await connectorErrorOf(
+      datadogConnector.check(context(keys('wrong-api-key', fake.applicationKey))),
+    );
     expect(error.reason).toBe('auth');
     expect(error.status).toBe(403);
     expect(error.providerCode).toBe('Forbidden');
@@ -78,7 +67,7 @@ describe('datadog check and sample against the fake Datadog', () => {
   });
 
   it('OAuth mode: a bad bearer token is reason "auth", not "permission"', async () => {
-    const error = await failure(
+    const error = await connectorErrorOf(
       datadogConnector.check(context({ type: 'oauth2', accessToken: 'not-a-token' })),
     );
     expect(error.reason).toBe('auth');
@@ -131,7 +120,7 @@ describe('datadog check and sample against the fake Datadog', () => {
     const { credentials } = fake.issueTokensDirectly();
     fake.rateLimitNext(5, { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '42' });
     try {
-      const error = await failure(datadogConnector.check(context(credentials, { retries: 2 })));
+      const error = await connectorErrorOf(datadogConnector.check(context(credentials, { retries: 2 })));
       expect(error.reason).toBe('rate_limited');
       expect(error.retryAfterMs).toBe(42_000);
       expect(error.retryable).toBe(true);

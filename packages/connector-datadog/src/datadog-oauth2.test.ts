@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { createOAuth2Client, createOriginRewriter, createPkcePair } from '@cfm/connector-sdk';
 import {
-  ConnectorError,
-  createConnectorContext,
-  createOAuth2Client,
-  createOriginRewriter,
-  createPkcePair,
-} from '@cfm/connector-sdk';
-import { describeConformance } from '@cfm/connector-sdk/testing';
+  connectorErrorOf,
+  connectThroughFake,
+  contextFor,
+  describeConformance,
+} from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datadogConnector } from './index.js';
 import { type FakeDatadog, startFakeDatadog } from './testing/index.js';
@@ -32,15 +31,6 @@ const HOSTS = [
   ['ap1.datadoghq.com', 'https://ap1.datadoghq.com', 'https://api.ap1.datadoghq.com'],
   ['ddog-gov.com', 'https://app.ddog-gov.com', 'https://api.ddog-gov.com'],
 ] as const;
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (caught: unknown) => caught,
-  );
-  if (!ConnectorError.is(error)) throw error;
-  return error;
-}
 
 describe('datadog OAuth 2 against the fake Datadog', () => {
   let fake: FakeDatadog;
@@ -78,6 +68,16 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
     return { code: approval.code, verifier: pkce.verifier, params: approval.params };
   }
 
+  /** The whole flow at `site`, handing the exchange `callbackParams` as if the callback had carried them. */
+  const connect = (site: string, callbackParams: Record<string, string>, secret = client.clientSecret) =>
+    connectThroughFake(datadogConnector, fake, {
+      client: { ...client, clientSecret: secret },
+      config: { site },
+      redirectUri,
+      rewrite: rewriteUrl,
+      callbackParams,
+    });
+
   function lastCalled(path: string): string | undefined {
     return called.filter((url) => new URL(url).pathname === path).at(-1);
   }
@@ -93,13 +93,7 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
     expect(plain.descriptor.tokenUrl).toBe(`${apiOrigin}/oauth2/v1/token`);
     expect(plain.descriptor.revokeUrl).toBe(`${apiOrigin}/oauth2/v1/revoke`);
 
-    const { code, verifier } = await approve(site);
-    const tokens = await oauth(site).exchangeCode({
-      code,
-      redirectUri,
-      codeVerifier: verifier,
-      callbackParams: { domain: site },
-    });
+    const tokens = await connect(site, { domain: site });
     expect(lastCalled('/oauth2/v1/token')).toBe(`${apiOrigin}/oauth2/v1/token`);
     expect(tokens.metadata?.['site']).toBe(site);
     expect(tokens.credentials.extra?.['site']).toBe(site);
@@ -120,13 +114,13 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
     // The connection's config still says US1; the tokens belong to EU1.
     const refreshed = await oauth('datadoghq.com').refresh({ credentials: tokens.credentials });
     expect(lastCalled('/oauth2/v1/token')).toBe('https://api.datadoghq.eu/oauth2/v1/token');
-    const context = createConnectorContext(datadogConnector, {
-      config: { site: 'datadoghq.com' as const },
-      credentials: refreshed.credentials,
-      rewriteUrl,
-      retries: 0,
-    });
-    const result = await datadogConnector.check(context);
+    const result = await datadogConnector.check(
+      contextFor(datadogConnector, {
+        config: { site: 'datadoghq.com' },
+        credentials: refreshed.credentials,
+        rewrite: rewriteUrl,
+      }),
+    );
     expect(lastCalled('/api/v1/validate')).toBe('https://api.datadoghq.eu/api/v1/validate');
     expect(result.metadata?.['site']).toBe('datadoghq.eu');
     await oauth('datadoghq.com').revoke({ credentials: refreshed.credentials });
@@ -134,28 +128,14 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
   });
 
   it('accepts the older `site` callback parameter, as a site URL', async () => {
-    const { code, verifier } = await approve('datadoghq.com');
-    const tokens = await oauth('datadoghq.com').exchangeCode({
-      code,
-      redirectUri,
-      codeVerifier: verifier,
-      callbackParams: { site: 'https://us5.datadoghq.com' },
-    });
+    const tokens = await connect('datadoghq.com', { site: 'https://us5.datadoghq.com' });
     expect(lastCalled('/oauth2/v1/token')).toBe('https://api.us5.datadoghq.com/oauth2/v1/token');
     expect(tokens.metadata?.['site']).toBe('us5.datadoghq.com');
   });
 
   it('refuses a callback naming an unknown site without sending the code anywhere', async () => {
-    const { code, verifier } = await approve('datadoghq.com');
     const before = fake.counts.token;
-    const error = await failure(
-      oauth('datadoghq.com').exchangeCode({
-        code,
-        redirectUri,
-        codeVerifier: verifier,
-        callbackParams: { domain: 'attacker.example' },
-      }),
-    );
+    const error = await connectorErrorOf(connect('datadoghq.com', { domain: 'attacker.example' }));
     expect(error.reason).toBe('config');
     expect(fake.counts.token).toBe(before);
   });
@@ -173,7 +153,7 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
     await expect(fake.approve(url.toString())).rejects.toThrow();
 
     const { code } = await approve('datadoghq.com');
-    const error = await failure(
+    const error = await connectorErrorOf(
       oauth('datadoghq.com').exchangeCode({ code, redirectUri, callbackParams: { domain: 'datadoghq.com' } }),
     );
     expect(error.reason).toBe('auth');
@@ -181,13 +161,7 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
   });
 
   it('sends client credentials in the form body, and a wrong secret gets 401', async () => {
-    const { code, verifier } = await approve('datadoghq.com');
-    await oauth('datadoghq.com').exchangeCode({
-      code,
-      redirectUri,
-      codeVerifier: verifier,
-      callbackParams: {},
-    });
+    await connect('datadoghq.com', {});
     const request = fake.requests.filter((entry) => entry.path === '/oauth2/v1/token').at(-1);
     expect(request?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
     expect(request?.headers['authorization']).toBeUndefined();
@@ -195,44 +169,24 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
       ['client_id', 'client_secret', 'code', 'code_verifier', 'grant_type', 'redirect_uri'].sort(),
     );
 
-    const second = await approve('datadoghq.com');
-    const error = await failure(
-      oauth('datadoghq.com', 'wrong-secret').exchangeCode({
-        code: second.code,
-        redirectUri,
-        codeVerifier: second.verifier,
-        callbackParams: {},
-      }),
-    );
+    const error = await connectorErrorOf(connect('datadoghq.com', {}, 'wrong-secret'));
     expect(error.status).toBe(401);
     expect(error.providerCode).toBe('invalid_client');
   });
 
   it('rotates the refresh token on every refresh; the old one is then refused', async () => {
-    const { code, verifier } = await approve('datadoghq.com');
-    const tokens = await oauth('datadoghq.com').exchangeCode({
-      code,
-      redirectUri,
-      codeVerifier: verifier,
-      callbackParams: {},
-    });
+    const tokens = await connect('datadoghq.com', {});
     const refreshed = await oauth('datadoghq.com').refresh({ credentials: tokens.credentials });
     expect(refreshed.credentials.refreshToken).toBeTypeOf('string');
     expect(refreshed.credentials.refreshToken).not.toBe(tokens.credentials.refreshToken);
     expect(refreshed.credentials.accessToken).not.toBe(tokens.credentials.accessToken);
     expect(refreshed.credentials.extra?.['site']).toBe('datadoghq.com');
-    const error = await failure(oauth('datadoghq.com').refresh({ credentials: tokens.credentials }));
+    const error = await connectorErrorOf(oauth('datadoghq.com').refresh({ credentials: tokens.credentials }));
     expect(error.reason).toBe('auth');
   });
 
   it('revokes with exactly client_id, client_secret and token in a form body', async () => {
-    const { code, verifier } = await approve('datadoghq.com');
-    const tokens = await oauth('datadoghq.com').exchangeCode({
-      code,
-      redirectUri,
-      codeVerifier: verifier,
-      callbackParams: {},
-    });
+    const tokens = await connect('datadoghq.com', {});
     await oauth('datadoghq.com').revoke({ credentials: tokens.credentials });
     const request = fake.requests.filter((entry) => entry.path === '/oauth2/v1/revoke').at(-1);
     expect(request?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
@@ -240,7 +194,9 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
     expect(Object.keys(body).sort()).toEqual(['client_id', 'client_secret', 'token']);
     expect(body['client_id']).toBe(client.clientId);
     expect(body['token']).toBe(tokens.credentials.refreshToken);
-    const refused = await failure(oauth('datadoghq.com').refresh({ credentials: tokens.credentials }));
+    const refused = await connectorErrorOf(
+      oauth('datadoghq.com').refresh({ credentials: tokens.credentials }),
+    );
     expect(refused.reason).toBe('auth');
   });
 });

@@ -1,27 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ConnectorError,
-  createConnectorContext,
   createOAuth2Client,
   createOriginRewriter,
   createPkcePair,
   type OAuth2Credentials,
 } from '@cfm/connector-sdk';
+import { connectorErrorOf, connectThroughFake, contextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIGMA_SCOPES, figmaConnector } from './index.js';
+import { client, redirectUri } from './test/figma-flow.js';
 import { type FakeFigma, startFakeFigma } from './testing/index.js';
-
-const client = { clientId: 'figma-client-id', clientSecret: 'figma-client-secret' };
-const redirectUri = 'http://127.0.0.1:3000/oauth/callback';
-
-async function reasonOf(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => new Error('expected a failure'),
-    (caught: unknown) => caught,
-  );
-  if (!ConnectorError.is(error)) throw error;
-  return error;
-}
 
 describe('figma connector against the fake Figma', () => {
   let fake: FakeFigma;
@@ -37,25 +25,12 @@ describe('figma connector against the fake Figma', () => {
     await fake?.close();
   });
 
-  async function connect(): Promise<{ credentials: OAuth2Credentials; metadata: Record<string, unknown> }> {
-    const pkce = createPkcePair();
-    const approval = await fake.approve(
-      oauth().buildAuthorizeUrl({ redirectUri, state: randomUUID(), codeChallenge: pkce.challenge }),
-    );
-    const tokens = await oauth().exchangeCode({
-      code: approval.code,
-      redirectUri,
-      codeVerifier: pkce.verifier,
-      callbackParams: {},
-    });
-    return { credentials: tokens.credentials, metadata: tokens.metadata ?? {} };
-  }
-
+  const connect = () => connectThroughFake(figmaConnector, fake, { client, redirectUri });
   const context = (credentials: OAuth2Credentials, config: Record<string, unknown> = {}, retries = 0) =>
-    createConnectorContext(figmaConnector, {
-      config,
+    contextFor(figmaConnector, {
       credentials,
-      rewriteUrl,
+      config,
+      rewrite: fake.rewrite,
       retries,
       maxRetryDelayMs: 2000,
     });
@@ -95,7 +70,7 @@ describe('figma connector against the fake Figma', () => {
     const approval = await fake.approve(
       oauth().buildAuthorizeUrl({ redirectUri, state: randomUUID(), codeChallenge: pkce.challenge }),
     );
-    const error = await reasonOf(
+    const error = await connectorErrorOf(
       oauth().exchangeCode({
         code: approval.code,
         redirectUri,
@@ -151,7 +126,7 @@ describe('figma connector against the fake Figma', () => {
   });
 
   it('check() maps Figma 403 {status, err} for a bad token to reason "auth"', async () => {
-    const error = await reasonOf(
+    const error = await connectorErrorOf(
       figmaConnector.check(context({ type: 'oauth2', accessToken: 'not-a-figma-token' })),
     );
     expect(error.reason).toBe('auth');
@@ -176,7 +151,7 @@ describe('figma connector against the fake Figma', () => {
       { id: '1002', name: 'Project 3' },
       { id: '1003', name: 'Project 4' },
     ]);
-    const unknown = await reasonOf(
+    const unknown = await connectorErrorOf(
       figmaConnector.fetchSample?.(context(credentials, { teamId: '404' }), { limit: 4 }) ??
         Promise.resolve(),
     );
@@ -198,7 +173,7 @@ describe('figma connector against the fake Figma', () => {
     const { credentials } = await connect();
     fake.rateLimitNext(3, { 'Retry-After': '3600' });
     try {
-      const error = await reasonOf(figmaConnector.check(context(credentials, {}, 2)));
+      const error = await connectorErrorOf(figmaConnector.check(context(credentials, {}, 2)));
       expect(error.reason).toBe('rate_limited');
       expect(error.retryAfterMs).toBe(3_600_000);
       expect(error.retryable).toBe(true);

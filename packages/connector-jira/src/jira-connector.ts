@@ -1,29 +1,20 @@
-import type { ConnectorContext, SampleResult } from '@cfm/connector-sdk';
-import { ConnectorError, defineConnector, Type } from '@cfm/connector-sdk';
 import {
   ATLASSIAN_API_ORIGIN,
+  type AtlassianContext,
   atlassianCloudId,
+  atlassianConfigSchema,
   atlassianOAuth2,
   atlassianOAuth2Hooks,
   resolveAtlassianSite,
   siteMetadata,
-} from './atlassian-site.js';
+} from '@cfm/atlassian-common';
+import type { SampleResult } from '@cfm/connector-sdk';
+import { ConnectorError, defineConnector } from '@cfm/connector-sdk';
 
 /** Read issues and projects (`read:jira-work`) and the signed-in user (`read:jira-user`). */
 export const JIRA_SCOPES = ['read:jira-work', 'read:jira-user'];
 
 const MAX_SAMPLE = 100;
-
-const configSchema = Type.Object({
-  site: Type.Optional(
-    Type.String({
-      title: 'Site',
-      description:
-        'The Jira site to use when the grant covers several, e.g. https://acme.atlassian.net or acme. Default: the first one.',
-      maxLength: 255,
-    }),
-  ),
-});
 
 interface JiraUser {
   accountId: string;
@@ -37,13 +28,11 @@ interface JiraIssue {
   fields?: { summary?: string; updated?: string; status?: { name?: string } | null };
 }
 
-type JiraContext = ConnectorContext<{ site?: string }>;
-
 function jiraUrl(cloudId: string, path: string): string {
   return `${ATLASSIAN_API_ORIGIN}/ex/jira/${encodeURIComponent(cloudId)}/rest/api/3/${path}`;
 }
 
-async function searchIssues(ctx: JiraContext, cloudId: string, limit: number): Promise<JiraIssue[]> {
+async function searchIssues(ctx: AtlassianContext, cloudId: string, limit: number): Promise<JiraIssue[]> {
   const query = { jql: 'order by updated DESC', maxResults: limit, fields: 'summary,status,updated' };
   try {
     const current = await ctx.http.get<{ issues?: JiraIssue[] }>(jiraUrl(cloudId, 'search/jql'), { query });
@@ -65,7 +54,7 @@ export const jiraConnector = defineConnector({
   iconUrl: 'https://wac-cdn.atlassian.com/assets/img/favicons/atlassian/favicon.png',
   docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/',
   categories: ['project-management', 'issue-tracking'],
-  configSchema,
+  configSchema: atlassianConfigSchema('Jira'),
   auth: [atlassianOAuth2(JIRA_SCOPES)],
   oauth2: atlassianOAuth2Hooks,
 

@@ -1,6 +1,7 @@
+import { lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { NOTION_VERSION } from './index.js';
-import { lastRequest, notionFlow, rejectionOf } from './test/notion-flow.js';
+import { notionFlow } from './test/notion-flow.js';
 import { type FakeNotion, startFakeNotion } from './testing/index.js';
 
 describe('notion API calls', () => {
@@ -13,7 +14,7 @@ describe('notion API calls', () => {
   it('check() reads users/me with Notion-Version and names the bot and workspace', async () => {
     const flow = notionFlow(fake);
     const result = await connector.check(flow.context(await flow.connect()));
-    const request = lastRequest(fake, '/v1/users/me');
+    const request = lastRequestTo(fake, '/v1/users/me');
     expect(request.headers['notion-version']).toBe(NOTION_VERSION);
     expect(request.headers['authorization']).toBe('Bearer [redacted]');
     expect(result.identity).toEqual({
@@ -37,7 +38,7 @@ describe('notion API calls', () => {
   it('fetchSample() searches with page_size = limit and reads titles of pages and databases', async () => {
     const flow = notionFlow(fake);
     const sample = await connector.fetchSample?.(flow.context(await flow.connect()), { limit: 2 });
-    const request = lastRequest(fake, '/v1/search');
+    const request = lastRequestTo(fake, '/v1/search');
     expect(request.method).toBe('POST');
     expect(request.body).toEqual({ page_size: 2 });
     expect(sample?.kind).toBe('pages');
@@ -54,7 +55,7 @@ describe('notion API calls', () => {
       }),
     ]);
     const capped = await connector.fetchSample?.(flow.context(await flow.connect()), { limit: 500 });
-    expect(lastRequest(fake, '/v1/search').body).toEqual({ page_size: 100 });
+    expect(lastRequestTo(fake, '/v1/search').body).toEqual({ page_size: 100 });
     expect(capped?.items).toHaveLength(4);
   });
 

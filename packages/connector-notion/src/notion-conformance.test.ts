@@ -1,10 +1,11 @@
 import { describeConformance } from '@cfm/connector-sdk/testing';
 import connector from './index.js';
+import { client } from './test/notion-flow.js';
 import { startFakeNotion } from './testing/index.js';
 
 describeConformance({
   connector,
-  client: { clientId: 'fake-client-id', clientSecret: 'fake-client-secret' },
+  client,
   startProvider: () => startFakeNotion(),
   expect: {
     rotatesRefreshTokens: true,

@@ -1,6 +1,7 @@
+import { lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { NOTION_VERSION } from './index.js';
-import { client, lastRequest, notionFlow, redirectUri, rejectionOf } from './test/notion-flow.js';
+import { client, notionFlow, redirectUri } from './test/notion-flow.js';
 import { type FakeNotion, startFakeNotion } from './testing/index.js';
 
 describe('notion public-integration OAuth', () => {
@@ -24,7 +25,7 @@ describe('notion public-integration OAuth', () => {
 
   it('exchanges the code with HTTP Basic, a JSON body and Notion-Version', async () => {
     const tokens = await notionFlow(fake).connect();
-    const request = lastRequest(fake, '/v1/oauth/token');
+    const request = lastRequestTo(fake, '/v1/oauth/token');
     expect(request.headers['authorization']).toBe('Basic [redacted]');
     expect(request.headers['content-type']).toContain('application/json');
     expect(request.headers['notion-version']).toBe(NOTION_VERSION);
@@ -78,7 +79,7 @@ describe('notion public-integration OAuth', () => {
     const { oauth, connect } = notionFlow(fake);
     const tokens = await connect();
     const refreshed = await oauth.refresh({ credentials: tokens.credentials });
-    const request = lastRequest(fake, '/v1/oauth/token');
+    const request = lastRequestTo(fake, '/v1/oauth/token');
     expect(request.headers['authorization']).toBe('Basic [redacted]');
     expect(request.body).toEqual({
       grant_type: 'refresh_token',
@@ -96,7 +97,7 @@ describe('notion public-integration OAuth', () => {
     const flow = notionFlow(fake);
     const tokens = await flow.connect();
     await flow.oauth.revoke({ credentials: tokens.credentials });
-    const request = lastRequest(fake, '/v1/oauth/revoke');
+    const request = lastRequestTo(fake, '/v1/oauth/revoke');
     expect(request.headers['authorization']).toBe('Basic [redacted]');
     expect(request.headers['notion-version']).toBe(NOTION_VERSION);
     expect(request.body).toEqual({ token: tokens.credentials.accessToken });

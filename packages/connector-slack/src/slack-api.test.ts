@@ -1,7 +1,8 @@
 import { ConnectorError } from '@cfm/connector-sdk';
+import { lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector from './index.js';
-import { lastRequest, rejectionOf, slackFlow } from './test/slack-flow.js';
+import { redirectUri, slackFlow } from './test/slack-flow.js';
 import { type FakeSlack, startFakeSlack } from './testing/index.js';
 
 describe('slack Web API calls', () => {
@@ -14,7 +15,7 @@ describe('slack Web API calls', () => {
   it('check() calls auth.test with the bot token and returns the workspace', async () => {
     const flow = slackFlow(fake);
     const result = await connector.check(flow.context(await flow.connect()));
-    const request = lastRequest(fake, '/api/auth.test');
+    const request = lastRequestTo(fake, '/api/auth.test');
     expect(request.method).toBe('POST');
     expect(request.headers['authorization']).toBe('Bearer [redacted]');
     expect(result.identity).toMatchObject({ accountId: fake.botUserId, workspace: fake.team.name });
@@ -39,7 +40,7 @@ describe('slack Web API calls', () => {
   it('fetchSample() lists at most `limit` public, unarchived channels', async () => {
     const flow = slackFlow(fake);
     const sample = await connector.fetchSample?.(flow.context(await flow.connect()), { limit: 2 });
-    const request = lastRequest(fake, '/api/conversations.list');
+    const request = lastRequestTo(fake, '/api/conversations.list');
     expect(request.method).toBe('GET');
     expect(request.query).toEqual({ limit: '2', types: 'public_channel', exclude_archived: 'true' });
     expect(sample).toEqual({
@@ -101,7 +102,7 @@ describe('slack Web API calls', () => {
       const error = await rejectionOf(
         flow.oauth.exchangeCode({
           code: approval.code,
-          redirectUri: 'http://127.0.0.1:3000/oauth/callback',
+          redirectUri,
           callbackParams: {},
         }),
       );

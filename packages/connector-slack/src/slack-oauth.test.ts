@@ -1,9 +1,10 @@
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
 import { ConnectorError } from '@cfm/connector-sdk';
+import { fakeFlow, lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector from './index.js';
 import type { SlackUserTokenExtra } from './slack-token-response.js';
-import { client, lastRequest, redirectUri, rejectionOf, slackFlow } from './test/slack-flow.js';
+import { client, redirectUri, slackFlow } from './test/slack-flow.js';
 import { type FakeSlack, startFakeSlack } from './testing/index.js';
 
 function userTokenOf(credentials: OAuth2Credentials): SlackUserTokenExtra | undefined {
@@ -27,7 +28,7 @@ describe('slack OAuth v2 without token rotation', () => {
 
   it('sends the client by HTTP Basic in a form body', async () => {
     await slackFlow(fake).connect();
-    const request = lastRequest(fake, '/api/oauth.v2.access');
+    const request = lastRequestTo(fake, '/api/oauth.v2.access');
     expect(request.headers['authorization']).toBe('Basic [redacted]');
     expect(request.headers['content-type']).toContain('application/x-www-form-urlencoded');
     expect(request.body).not.toHaveProperty('client_secret');
@@ -45,14 +46,9 @@ describe('slack OAuth v2 without token rotation', () => {
   it('maps bad_client_secret (HTTP 200) to reason auth', async () => {
     const flow = slackFlow(fake);
     const approval = await fake.approve(flow.authorizeUrl().toString());
-    const { createOAuth2Client, createOriginRewriter } = await import('@cfm/connector-sdk');
-    const wrong = createOAuth2Client(connector, {
-      client: { ...client, clientSecret: 'not-the-secret' },
-      config: {},
-      rewriteUrl: createOriginRewriter(fake.rewrite),
-    });
+    const wrong = fakeFlow(connector, fake, { client: { ...client, clientSecret: 'not-the-secret' } });
     const error = await rejectionOf(
-      wrong.exchangeCode({ code: approval.code, redirectUri, callbackParams: {} }),
+      wrong.oauth.exchangeCode({ code: approval.code, redirectUri, callbackParams: {} }),
     );
     expect(error).toMatchObject({ reason: 'auth', providerCode: 'bad_client_secret' });
     expect((error as Error).message).not.toContain('not-the-secret');
@@ -127,7 +123,7 @@ describe('slack OAuth v2 without token rotation', () => {
     const before = fake.counts.revoke;
     await flow.oauth.revoke({ credentials: tokens.credentials });
     expect(fake.counts.revoke).toBe(before + 2);
-    expect(lastRequest(fake, '/api/auth.revoke').headers['authorization']).toBe('Bearer [redacted]');
+    expect(lastRequestTo(fake, '/api/auth.revoke').headers['authorization']).toBe('Bearer [redacted]');
     const revoked = fake.tokens.filter((token) => token.state === 'revoked').map((token) => token.value);
     expect(revoked).toContain(tokens.credentials.accessToken);
     expect(revoked).toContain(userTokenOf(tokens.credentials)?.accessToken);
@@ -161,7 +157,7 @@ describe('slack OAuth v2 with token rotation', () => {
     const { oauth, connect } = slackFlow(fake);
     const tokens = await connect();
     const refreshed = await oauth.refresh({ credentials: tokens.credentials });
-    const request = lastRequest(fake, '/api/oauth.v2.access');
+    const request = lastRequestTo(fake, '/api/oauth.v2.access');
     expect(request.body).toMatchObject({ grant_type: 'refresh_token' });
     expect(refreshed.credentials.accessToken).not.toBe(tokens.credentials.accessToken);
     expect(refreshed.credentials.refreshToken).not.toBe(tokens.credentials.refreshToken);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   insertConnection,
   insertConnector,
   insertUser,
-  type MigratedDatabase,
-  openMigratedDatabase,
+  useMigratedDatabase,
 } from './test/migrated-database.js';
 import { testDialects } from './testing/index.js';
 
@@ -14,15 +13,7 @@ const DIALECTS = await testDialects();
 
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
-    let database: MigratedDatabase;
-
-    beforeAll(async () => {
-      database = await openMigratedDatabase(dialect);
-    });
-
-    afterAll(async () => {
-      await database?.close();
-    });
+    const database = useMigratedDatabase(dialect);
 
     async function insertCredential(connectionId: string) {
       return database.db

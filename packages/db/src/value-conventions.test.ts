@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   insertConnection,
   insertConnector,
   insertUser,
-  type MigratedDatabase,
-  openMigratedDatabase,
+  useMigratedDatabase,
 } from './test/migrated-database.js';
 import { testDialects } from './testing/index.js';
 
@@ -13,15 +12,7 @@ const DIALECTS = await testDialects();
 
 for (const dialect of DIALECTS) {
   describe(dialect, () => {
-    let database: MigratedDatabase;
-
-    beforeAll(async () => {
-      database = await openMigratedDatabase(dialect);
-    });
-
-    afterAll(async () => {
-      await database?.close();
-    });
+    const database = useMigratedDatabase(dialect);
 
     it('fills defaults with the same types as written values', async () => {
       const user = await insertUser(database.db);

@@ -1,43 +1,28 @@
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
 import type { Dialect } from '@cfm/db';
 import { testDialects } from '@cfm/db/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { saveApiKeyCredentials } from './api-key-credentials.js';
 import { ConnectionTester } from './connection-tester.js';
-import { CredentialStore } from './credential-store.js';
-import { OAuthFlow } from './oauth-flow.js';
 import { revokeConnection } from './revoke.js';
 import { ServiceError } from './service-error.js';
 import {
   connectAccount,
-  createEngineFixture,
-  type EngineFixture,
-  STATE_SECRET,
+  connectionRow,
+  engineFixturePerTest,
+  loadCredentials,
 } from './test/engine-fixture.js';
 import { TokenManager } from './token-manager.js';
 
 const DIALECTS = await testDialects();
-let fixture: EngineFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const openFixture = engineFixturePerTest();
 
 async function setUp(dialect: Dialect) {
-  fixture = await createEngineFixture(dialect);
-  const connectionId = await connectAccount(
-    fixture,
-    new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
-  );
+  const fixture = await openFixture(dialect);
+  const connectionId = await connectAccount(fixture);
   const tester = new ConnectionTester(fixture.context, new TokenManager(fixture.context));
-  const connection = () =>
-    fixture!.handle.db
-      .selectFrom('connections')
-      .selectAll()
-      .where('id', '=', connectionId)
-      .executeTakeFirstOrThrow();
-  const stored = async () =>
-    (await new CredentialStore(fixture!.vault).load(fixture!.handle.db, connectionId))?.credentials;
+  const connection = () => connectionRow(fixture, connectionId);
+  const stored = () => loadCredentials(fixture, connectionId);
   return { fixture, connectionId, tester, connection, stored };
 }
 

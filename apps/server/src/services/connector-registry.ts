@@ -85,22 +85,12 @@ export class ConnectorRegistry implements ConnectorResolver {
   }
 
   async resolve(key: string): Promise<ResolvedConnector | null> {
-    await this.ensureSynced();
-    const row = await this.#options.database.db
-      .selectFrom('connectors')
-      .selectAll()
-      .where('key', '=', key)
-      .executeTakeFirst();
+    const row = await this.#findRow('key', key);
     return row ? this.#toResolved(row) : null;
   }
 
   async resolveById(id: string): Promise<ResolvedConnector | null> {
-    await this.ensureSynced();
-    const row = await this.#options.database.db
-      .selectFrom('connectors')
-      .selectAll()
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const row = await this.#findRow('id', id);
     return row ? this.#toResolved(row) : null;
   }
 
@@ -116,13 +106,17 @@ export class ConnectorRegistry implements ConnectorResolver {
   }
 
   async get(key: string): Promise<ConnectorView | null> {
+    const row = await this.#findRow('key', key);
+    return row ? this.describe(row) : null;
+  }
+
+  async #findRow(column: 'key' | 'id', value: string): Promise<ConnectorRow | undefined> {
     await this.ensureSynced();
-    const row = await this.#options.database.db
+    return this.#options.database.db
       .selectFrom('connectors')
       .selectAll()
-      .where('key', '=', key)
+      .where(column, '=', value)
       .executeTakeFirst();
-    return row ? this.describe(row) : null;
   }
 
   describe(row: ConnectorRow): ConnectorView {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Credentials } from '@cfm/connector-sdk';
-import type { CredentialRow, Database } from '@cfm/db';
+import type { CredentialRow, CredentialUpdate, Database } from '@cfm/db';
 import type { Kysely } from 'kysely';
 import { associatedData, type CredentialsVault } from './credentials-vault.js';
 
@@ -30,20 +30,7 @@ export class CredentialStore {
    * `last_refreshed_at` records when these tokens were obtained (it sizes the refresh margin).
    */
   async save(executor: Executor, connectionId: string, credentials: Credentials, now: Date): Promise<void> {
-    const sealed = this.#vault.sealJson(credentials, associatedData.credentials(connectionId));
-    const facts = {
-      ciphertext: sealed.ciphertext,
-      key_id: sealed.keyId,
-      auth_type: credentials.type,
-      expires_at: credentials.type === 'oauth2' ? parseInstant(credentials.expiresAt) : null,
-      has_refresh_token: credentials.type === 'oauth2' && Boolean(credentials.refreshToken),
-      scopes: credentials.type === 'oauth2' && credentials.scopes ? credentials.scopes : null,
-      last_refreshed_at: now,
-      refresh_failures: 0,
-      next_refresh_at: null,
-      refresh_error: null,
-      updated_at: now,
-    };
+    const facts = this.#sealedColumns(connectionId, credentials, now);
     await executor
       .insertInto('credentials')
       .values({ id: randomUUID(), connection_id: connectionId, created_at: now, ...facts })
@@ -62,22 +49,9 @@ export class CredentialStore {
     now: Date,
     expectedUpdatedAt?: Date,
   ): Promise<boolean> {
-    const sealed = this.#vault.sealJson(credentials, associatedData.credentials(connectionId));
     let query = executor
       .updateTable('credentials')
-      .set({
-        ciphertext: sealed.ciphertext,
-        key_id: sealed.keyId,
-        auth_type: credentials.type,
-        expires_at: credentials.type === 'oauth2' ? parseInstant(credentials.expiresAt) : null,
-        has_refresh_token: credentials.type === 'oauth2' && Boolean(credentials.refreshToken),
-        scopes: credentials.type === 'oauth2' && credentials.scopes ? credentials.scopes : null,
-        last_refreshed_at: now,
-        refresh_failures: 0,
-        next_refresh_at: null,
-        refresh_error: null,
-        updated_at: now,
-      })
+      .set(this.#sealedColumns(connectionId, credentials, now))
       .where('connection_id', '=', connectionId);
     if (expectedUpdatedAt !== undefined) query = query.where('updated_at', '=', expectedUpdatedAt);
     const result = await query.executeTakeFirst();
@@ -100,6 +74,27 @@ export class CredentialStore {
       .where('connection_id', '=', connectionId)
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
+  }
+
+  /**
+   * Every column a new set of credentials rewrites: the ciphertext, the facts kept in clear, and the
+   * refresh bookkeeping reset to "obtained now".
+   */
+  #sealedColumns(connectionId: string, credentials: Credentials, now: Date) {
+    const sealed = this.#vault.sealJson(credentials, associatedData.credentials(connectionId));
+    return {
+      ciphertext: sealed.ciphertext,
+      key_id: sealed.keyId,
+      auth_type: credentials.type,
+      expires_at: credentials.type === 'oauth2' ? parseInstant(credentials.expiresAt) : null,
+      has_refresh_token: credentials.type === 'oauth2' && Boolean(credentials.refreshToken),
+      scopes: credentials.type === 'oauth2' && credentials.scopes ? credentials.scopes : null,
+      last_refreshed_at: now,
+      refresh_failures: 0,
+      next_refresh_at: null,
+      refresh_error: null,
+      updated_at: now,
+    } satisfies CredentialUpdate;
   }
 
   open(row: Pick<CredentialRow, 'ciphertext' | 'key_id' | 'connection_id'>): Credentials {

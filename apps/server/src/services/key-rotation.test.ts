@@ -1,29 +1,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { testDialects } from '@cfm/db/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CredentialStore } from './credential-store.js';
 import { associatedData, CredentialsVault } from './credentials-vault.js';
 import { rotateKeys } from './key-rotation.js';
 import { OAuthFlow } from './oauth-flow.js';
 import {
   connectAccount,
-  createEngineFixture,
-  type EngineFixture,
+  credentialsRow,
+  engineFixturePerTest,
+  loadCredentials,
   REDIRECT_URI,
   STATE_SECRET,
 } from './test/engine-fixture.js';
 
 const DIALECTS = await testDialects();
-let fixture: EngineFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const openFixture = engineFixturePerTest();
 
 for (const dialect of DIALECTS) {
   describe(`rotateKeys (${dialect})`, () => {
     it('re-encrypts every sealed value in resumable batches; the old key can then be removed', async () => {
-      fixture = await createEngineFixture(dialect);
+      const fixture = await openFixture(dialect);
       const flow = new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET });
       const connectionId = await connectAccount(fixture, flow);
       await flow.startAuthorization({
@@ -60,7 +57,7 @@ for (const dialect of DIALECTS) {
           new Date(),
         );
       }
-      const before = await new CredentialStore(fixture.vault).load(fixture.handle.db, connectionId);
+      const before = await loadCredentials(fixture, connectionId);
 
       const next = { id: 'k2', key: randomBytes(32) };
       const both = new CredentialsVault([next, fixture.vaultKey]);
@@ -84,7 +81,7 @@ for (const dialect of DIALECTS) {
       // Only the new key is needed now.
       const onlyNew = new CredentialsVault([next]);
       const after = await new CredentialStore(onlyNew).load(fixture.handle.db, connectionId);
-      expect(after?.credentials).toEqual(before?.credentials);
+      expect(after?.credentials).toEqual(before);
       const connector = await fixture.handle.db
         .selectFrom('connectors')
         .selectAll()
@@ -106,20 +103,12 @@ for (const dialect of DIALECTS) {
     });
 
     it('reports values it cannot open and leaves them alone', async () => {
-      fixture = await createEngineFixture(dialect);
-      const connectionId = await connectAccount(
-        fixture,
-        new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
-      );
+      const fixture = await openFixture(dialect);
+      const connectionId = await connectAccount(fixture);
       const stranger = new CredentialsVault([{ id: 'k3', key: randomBytes(32) }]);
       const result = await rotateKeys(fixture.handle.db, stranger);
       expect(result.credentials).toEqual({ rotated: 0, failed: 1 });
-      const row = await fixture.handle.db
-        .selectFrom('credentials')
-        .select('key_id')
-        .where('connection_id', '=', connectionId)
-        .executeTakeFirstOrThrow();
-      expect(row.key_id).toBe('k1');
+      expect((await credentialsRow(fixture, connectionId)).key_id).toBe('k1');
     });
   });
 }

@@ -1,5 +1,5 @@
 import type { Database } from '@cfm/db';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { associatedData, type CredentialsVault, type Sealed } from './credentials-vault.js';
 
 export interface RotationCount {
@@ -23,9 +23,48 @@ export interface KeyRotationOptions {
   onBatch?: (table: string, count: RotationCount) => void;
 }
 
+type ColumnOf<T extends keyof Database> = keyof Database[T] & string;
+
+/**
+ * Where one kind of sealed value lives: its table, its ciphertext and key-id columns, and the column the
+ * associated data binds it to. A union over the tables, so each entry's columns are checked against its own.
+ */
+type SealedColumns = {
+  [T in 'credentials' | 'connectors' | 'oauth_states']: {
+    table: T;
+    ciphertext: ColumnOf<T>;
+    keyId: ColumnOf<T>;
+    owner: ColumnOf<T>;
+    associatedData: (owner: string) => string;
+  };
+}['credentials' | 'connectors' | 'oauth_states'];
+
+const CREDENTIALS: SealedColumns = {
+  table: 'credentials',
+  ciphertext: 'ciphertext',
+  keyId: 'key_id',
+  owner: 'connection_id',
+  associatedData: associatedData.credentials,
+};
+const CONNECTOR_SECRETS: SealedColumns = {
+  table: 'connectors',
+  ciphertext: 'client_secret_ciphertext',
+  keyId: 'client_secret_key_id',
+  owner: 'id',
+  associatedData: associatedData.connectorSecret,
+};
+const OAUTH_VERIFIERS: SealedColumns = {
+  table: 'oauth_states',
+  ciphertext: 'code_verifier_ciphertext',
+  keyId: 'key_id',
+  owner: 'id',
+  associatedData: associatedData.oauthVerifier,
+};
+
 interface SealedRow {
   id: string;
   sealed: Sealed;
+  aad: string;
 }
 
 /**
@@ -39,117 +78,28 @@ export async function rotateKeys(
   vault: CredentialsVault,
   options: KeyRotationOptions = {},
 ): Promise<KeyRotationResult> {
-  const batchSize = options.batchSize ?? 100;
-  const active = vault.activeKeyId;
-  const report = (table: string) => (count: RotationCount) => options.onBatch?.(table, count);
-
-  const credentials = await rotateTable(
-    batchSize,
-    async (skip) => {
-      let query = db
-        .selectFrom('credentials')
-        .select(['id', 'connection_id', 'ciphertext', 'key_id'])
-        .where('key_id', '<>', active)
-        .orderBy('id')
-        .limit(batchSize);
-      if (skip.length > 0) query = query.where('id', 'not in', skip);
-      const rows = await query.execute();
-      return rows.map((row) => ({
-        id: row.id,
-        aad: associatedData.credentials(row.connection_id),
-        sealed: { ciphertext: row.ciphertext, keyId: row.key_id },
-      }));
-    },
-    async (row, sealed) => {
-      const result = await db
-        .updateTable('credentials')
-        .set({ ciphertext: sealed.ciphertext, key_id: sealed.keyId })
-        .where('id', '=', row.id)
-        .where('key_id', '=', row.sealed.keyId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    vault,
-    report('credentials'),
-  );
-
-  const connectorSecrets = await rotateTable(
-    batchSize,
-    async (skip) => {
-      let query = db
-        .selectFrom('connectors')
-        .select(['id', 'client_secret_ciphertext', 'client_secret_key_id'])
-        .where('client_secret_ciphertext', 'is not', null)
-        .where('client_secret_key_id', '<>', active)
-        .orderBy('id')
-        .limit(batchSize);
-      if (skip.length > 0) query = query.where('id', 'not in', skip);
-      const rows = await query.execute();
-      return rows.map((row) => ({
-        id: row.id,
-        aad: associatedData.connectorSecret(row.id),
-        sealed: { ciphertext: row.client_secret_ciphertext ?? '', keyId: row.client_secret_key_id ?? '' },
-      }));
-    },
-    async (row, sealed) => {
-      const result = await db
-        .updateTable('connectors')
-        .set({ client_secret_ciphertext: sealed.ciphertext, client_secret_key_id: sealed.keyId })
-        .where('id', '=', row.id)
-        .where('client_secret_key_id', '=', row.sealed.keyId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    vault,
-    report('connectors'),
-  );
-
-  const oauthStates = await rotateTable(
-    batchSize,
-    async (skip) => {
-      let query = db
-        .selectFrom('oauth_states')
-        .select(['id', 'code_verifier_ciphertext', 'key_id'])
-        .where('code_verifier_ciphertext', 'is not', null)
-        .where('key_id', '<>', active)
-        .orderBy('id')
-        .limit(batchSize);
-      if (skip.length > 0) query = query.where('id', 'not in', skip);
-      const rows = await query.execute();
-      return rows.map((row) => ({
-        id: row.id,
-        aad: associatedData.oauthVerifier(row.id),
-        sealed: { ciphertext: row.code_verifier_ciphertext ?? '', keyId: row.key_id ?? '' },
-      }));
-    },
-    async (row, sealed) => {
-      const result = await db
-        .updateTable('oauth_states')
-        .set({ code_verifier_ciphertext: sealed.ciphertext, key_id: sealed.keyId })
-        .where('id', '=', row.id)
-        .where('key_id', '=', row.sealed.keyId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
-    vault,
-    report('oauth_states'),
-  );
-
-  return { activeKeyId: active, credentials, connectorSecrets, oauthStates };
+  const rotate = (columns: SealedColumns) =>
+    rotateSealedColumns(db, vault, columns, options.batchSize ?? 100, (count) =>
+      options.onBatch?.(columns.table, count),
+    );
+  const credentials = await rotate(CREDENTIALS);
+  const connectorSecrets = await rotate(CONNECTOR_SECRETS);
+  const oauthStates = await rotate(OAUTH_VERIFIERS);
+  return { activeKeyId: vault.activeKeyId, credentials, connectorSecrets, oauthStates };
 }
 
-async function rotateTable(
-  batchSize: number,
-  fetch: (skip: string[]) => Promise<Array<SealedRow & { aad: string }>>,
-  write: (row: SealedRow, sealed: Sealed) => Promise<boolean>,
+async function rotateSealedColumns(
+  db: Kysely<Database>,
   vault: CredentialsVault,
+  columns: SealedColumns,
+  batchSize: number,
   onBatch: (count: RotationCount) => void,
 ): Promise<RotationCount> {
   const count: RotationCount = { rotated: 0, failed: 0 };
   // Rows that cannot be opened stay under their old key; skipping them keeps the loop finite.
   const unreadable: string[] = [];
   for (;;) {
-    const rows = await fetch(unreadable);
+    const rows = await fetchBatch(db, columns, vault.activeKeyId, batchSize, unreadable);
     for (const row of rows) {
       let plaintext: string;
       try {
@@ -160,9 +110,54 @@ async function rotateTable(
         count.failed += 1;
         continue;
       }
-      if (await write(row, vault.seal(plaintext, row.aad))) count.rotated += 1;
+      if (await writeSealed(db, columns, row, vault.seal(plaintext, row.aad))) count.rotated += 1;
     }
     onBatch({ ...count });
     if (rows.length < batchSize) return count;
   }
+}
+
+async function fetchBatch(
+  db: Kysely<Database>,
+  columns: SealedColumns,
+  activeKeyId: string,
+  batchSize: number,
+  skip: string[],
+): Promise<SealedRow[]> {
+  let query = db
+    .selectFrom(columns.table)
+    .select([
+      sql.ref<string>('id').as('id'),
+      sql.ref<string>(columns.owner).as('owner'),
+      sql.ref<string | null>(columns.ciphertext).as('ciphertext'),
+      sql.ref<string | null>(columns.keyId).as('key_id'),
+    ])
+    .where(sql.ref(columns.ciphertext), 'is not', null)
+    .where(sql.ref(columns.keyId), '<>', activeKeyId)
+    .orderBy(sql.ref('id'))
+    .limit(batchSize);
+  if (skip.length > 0) query = query.where(sql.ref('id'), 'not in', skip);
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    id: row.id,
+    aad: columns.associatedData(row.owner),
+    sealed: { ciphertext: row.ciphertext ?? '', keyId: row.key_id ?? '' },
+  }));
+}
+
+/** Writes only while the row is still under the key it was read with (see `rotateKeys`). */
+async function writeSealed(
+  db: Kysely<Database>,
+  columns: SealedColumns,
+  row: SealedRow,
+  sealed: Sealed,
+): Promise<boolean> {
+  const result = await db
+    .updateTable(columns.table)
+    .set(sql.ref(columns.ciphertext), sealed.ciphertext)
+    .set(sql.ref(columns.keyId), sealed.keyId)
+    .where(sql.ref('id'), '=', row.id)
+    .where(sql.ref(columns.keyId), '=', row.sealed.keyId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }

@@ -1,7 +1,7 @@
 import { testDialects } from '@cfm/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { associatedData } from './credentials-vault.js';
-import { OAuthFlow } from './oauth-flow.js';
+import { type CompleteAuthorizationInput, OAuthFlow } from './oauth-flow.js';
 import { ServiceError } from './service-error.js';
 import {
   connectAccount,
@@ -39,6 +39,19 @@ for (const dialect of DIALECTS) {
 
     const start = () =>
       flow.startAuthorization({ userId: fixture.userId, connectorKey: 'acme', redirectUri: REDIRECT_URI });
+    /** A new authorization, approved at the provider. */
+    const approveNew = async () => fixture.provider.approve((await start()).authorizationUrl);
+    /** The callback input for `approval` as the fixture's user on `acme`; `overrides` change single fields. */
+    const callback = (
+      approval: { code: string; state: string },
+      overrides: Partial<CompleteAuthorizationInput> = {},
+    ): CompleteAuthorizationInput => ({
+      userId: fixture.userId,
+      connectorKey: 'acme',
+      code: approval.code,
+      state: approval.state,
+      ...overrides,
+    });
 
     it('connects an account: start, approve at the provider, complete', async () => {
       const started = await start();
@@ -85,20 +98,8 @@ for (const dialect of DIALECTS) {
         .updateTable('connections')
         .set({ status: 'expired', status_reason: 'x' })
         .execute();
-      const started = await flow.startAuthorization({
-        userId: fixture.userId,
-        connectorKey: 'acme',
-        connectionId: existing.id,
-        redirectUri: REDIRECT_URI,
-      });
-      const approval = await fixture.provider.approve(started.authorizationUrl);
-      const result = await flow.completeAuthorization({
-        userId: fixture.userId,
-        connectorKey: 'acme',
-        code: approval.code,
-        state: approval.state,
-      });
-      expect(result.connectionId).toBe(existing.id);
+      const connectionId = await connectAccount(fixture, flow, { connectionId: existing.id });
+      expect(connectionId).toBe(existing.id);
       expect(await countRows(fixture.handle)).toEqual(before);
       const row = await fixture.handle.db
         .selectFrom('connections')
@@ -158,47 +159,23 @@ for (const dialect of DIALECTS) {
       });
 
       it('tampered state', async () => {
-        const started = await start();
-        const approval = await fixture.provider.approve(started.authorizationUrl);
+        const approval = await approveNew();
         const tampered = `${approval.state.slice(0, -2)}${approval.state.endsWith('AA') ? 'BB' : 'AA'}`;
-        expect(
-          await codeOf(
-            flow.completeAuthorization({
-              userId: fixture.userId,
-              connectorKey: 'acme',
-              code: approval.code,
-              state: tampered,
-            }),
-          ),
-        ).toBe('CFM_OAUTH_STATE_INVALID');
-        expect(
-          await codeOf(
-            flow.completeAuthorization({
-              userId: fixture.userId,
-              connectorKey: 'acme',
-              code: approval.code,
-              state: 'garbage',
-            }),
-          ),
-        ).toBe('CFM_OAUTH_STATE_INVALID');
+        for (const state of [tampered, 'garbage']) {
+          expect(await codeOf(flow.completeAuthorization(callback(approval, { state }))), state).toBe(
+            'CFM_OAUTH_STATE_INVALID',
+          );
+        }
         expect(await countRows(fixture.handle)).toEqual(before);
       });
 
       it('expired state', async () => {
-        const started = await start();
-        const approval = await fixture.provider.approve(started.authorizationUrl);
+        const approval = await approveNew();
         fixture.clockOffsetMs = 11 * 60 * 1000;
         try {
-          expect(
-            await codeOf(
-              flow.completeAuthorization({
-                userId: fixture.userId,
-                connectorKey: 'acme',
-                code: approval.code,
-                state: approval.state,
-              }),
-            ),
-          ).toBe('CFM_OAUTH_STATE_EXPIRED');
+          expect(await codeOf(flow.completeAuthorization(callback(approval)))).toBe(
+            'CFM_OAUTH_STATE_EXPIRED',
+          );
         } finally {
           fixture.clockOffsetMs = 0;
         }
@@ -206,19 +183,13 @@ for (const dialect of DIALECTS) {
       });
 
       it('foreign user and wrong connector, without spending the state', async () => {
-        const started = await start();
-        const approval = await fixture.provider.approve(started.authorizationUrl);
-        const input = { code: approval.code, state: approval.state };
+        const approval = await approveNew();
         expect(
-          await codeOf(
-            flow.completeAuthorization({ ...input, userId: fixture.otherUserId, connectorKey: 'acme' }),
-          ),
+          await codeOf(flow.completeAuthorization(callback(approval, { userId: fixture.otherUserId }))),
         ).toBe('CFM_OAUTH_STATE_FOREIGN');
-        expect(
-          await codeOf(
-            flow.completeAuthorization({ ...input, userId: fixture.userId, connectorKey: 'globex' }),
-          ),
-        ).toBe('CFM_OAUTH_STATE_MISMATCH');
+        expect(await codeOf(flow.completeAuthorization(callback(approval, { connectorKey: 'globex' })))).toBe(
+          'CFM_OAUTH_STATE_MISMATCH',
+        );
         expect(await countRows(fixture.handle)).toEqual(before);
         const state = await fixture.handle.db
           .selectFrom('oauth_states')
@@ -262,16 +233,10 @@ for (const dialect of DIALECTS) {
         ['Slack-style HTTP 200 ok:false', 200, { ok: false, error: 'invalid_code' }, 'invalid_code'],
       ] as const) {
         it(`exchange failure: ${label}`, async () => {
-          const started = await start();
-          const approval = await fixture.provider.approve(started.authorizationUrl);
+          const approval = await approveNew();
           fixture.provider.failNext(1, status, body);
           const error = await flow
-            .completeAuthorization({
-              userId: fixture.userId,
-              connectorKey: 'acme',
-              code: approval.code,
-              state: approval.state,
-            })
+            .completeAuthorization(callback(approval))
             .catch((caught: unknown) => caught);
           expect(ServiceError.is(error) && error.code).toBe('CFM_OAUTH_EXCHANGE_FAILED');
           expect((error as ServiceError).statusCode).toBe(502);
@@ -282,16 +247,10 @@ for (const dialect of DIALECTS) {
       }
 
       it('exchange failure: a real code the provider refuses (replayed at the provider)', async () => {
-        const started = await start();
-        const approval = await fixture.provider.approve(started.authorizationUrl);
+        const approval = await approveNew();
         const second = await start();
         const error = await flow
-          .completeAuthorization({
-            userId: fixture.userId,
-            connectorKey: 'acme',
-            code: 'not-the-code',
-            state: second.state,
-          })
+          .completeAuthorization(callback({ code: 'not-the-code', state: second.state }))
           .catch((caught: unknown) => caught);
         expect(ServiceError.is(error) && error.code).toBe('CFM_OAUTH_EXCHANGE_FAILED');
         expect(approval.code).not.toBe('not-the-code');
@@ -300,28 +259,14 @@ for (const dialect of DIALECTS) {
     });
 
     it('a replayed state is refused after success', async () => {
-      const started = await start();
-      const approval = await fixture.provider.approve(started.authorizationUrl);
-      const input = {
-        userId: fixture.userId,
-        connectorKey: 'acme',
-        code: approval.code,
-        state: approval.state,
-      };
+      const input = callback(await approveNew());
       await flow.completeAuthorization(input);
       expect(await codeOf(flow.completeAuthorization(input))).toBe('CFM_OAUTH_STATE_USED');
     });
 
     it('two concurrent callbacks with one state give exactly one success', async () => {
-      const started = await start();
-      const approval = await fixture.provider.approve(started.authorizationUrl);
+      const input = callback(await approveNew());
       const exchangesBefore = fixture.provider.counts.token;
-      const input = {
-        userId: fixture.userId,
-        connectorKey: 'acme',
-        code: approval.code,
-        state: approval.state,
-      };
       const results = await Promise.allSettled([
         flow.completeAuthorization(input),
         flow.completeAuthorization(input),
@@ -334,14 +279,8 @@ for (const dialect of DIALECTS) {
 
     it('keeps every token, secret, code and verifier out of the database in clear', async () => {
       await fixture.handle.db.deleteFrom('connections').execute();
-      const started = await start();
-      const approval = await fixture.provider.approve(started.authorizationUrl);
-      await flow.completeAuthorization({
-        userId: fixture.userId,
-        connectorKey: 'acme',
-        code: approval.code,
-        state: approval.state,
-      });
+      const approval = await approveNew();
+      await flow.completeAuthorization(callback(approval));
       await start();
       const secrets = [
         fixture.provider.clientSecret,

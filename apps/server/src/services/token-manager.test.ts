@@ -2,15 +2,14 @@ import type { OAuth2Credentials } from '@cfm/connector-sdk';
 import type { FakeOAuth2ProviderOptions } from '@cfm/connector-sdk/testing';
 import type { Dialect } from '@cfm/db';
 import { testDialects } from '@cfm/db/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CredentialStore } from './credential-store.js';
-import { OAuthFlow } from './oauth-flow.js';
+import { describe, expect, it } from 'vitest';
 import { ServiceError } from './service-error.js';
 import {
   connectAccount,
-  createEngineFixture,
-  type EngineFixture,
-  STATE_SECRET,
+  connectionRow,
+  credentialsRow,
+  engineFixturePerTest,
+  loadCredentials,
 } from './test/engine-fixture.js';
 import { TokenManager } from './token-manager.js';
 import { RECONNECT_REASON } from './token-refresh-policy.js';
@@ -20,21 +19,12 @@ const DIALECTS = await testDialects();
 const LIFETIME_SECONDS = 600;
 const INTO_MARGIN_MS = 7 * 60 * 1000;
 
-let fixture: EngineFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const openFixture = engineFixturePerTest();
 
 async function setUp(dialect: Dialect, provider: FakeOAuth2ProviderOptions = {}) {
-  fixture = await createEngineFixture(dialect, { provider: { expiresIn: LIFETIME_SECONDS, ...provider } });
-  const connectionId = await connectAccount(
-    fixture,
-    new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
-  );
-  const store = new CredentialStore(fixture.vault);
-  const stored = async () =>
-    (await store.load(fixture!.handle.db, connectionId))!.credentials as OAuth2Credentials;
+  const fixture = await openFixture(dialect, { provider: { expiresIn: LIFETIME_SECONDS, ...provider } });
+  const connectionId = await connectAccount(fixture);
+  const stored = async () => (await loadCredentials(fixture, connectionId)) as OAuth2Credentials;
   return { fixture, connectionId, manager: new TokenManager(fixture.context), stored };
 }
 
@@ -98,11 +88,7 @@ for (const dialect of DIALECTS) {
         const error = await manager.getFreshCredentials(connectionId).catch((caught: unknown) => caught);
         expect(ServiceError.is(error) && error.code).toBe('CFM_CONNECTION_EXPIRED');
         expect((error as ServiceError).providerCode).toBe('invalid_grant');
-        const connection = await fixture.handle.db
-          .selectFrom('connections')
-          .selectAll()
-          .where('id', '=', connectionId)
-          .executeTakeFirstOrThrow();
+        const connection = await connectionRow(fixture, connectionId);
         expect(connection).toMatchObject({ status: 'expired', status_reason: RECONNECT_REASON });
         // No second attempt with a dead refresh token.
         const refreshes = fixture.provider.counts.refresh;
@@ -119,18 +105,10 @@ for (const dialect of DIALECTS) {
       const error = await manager.getFreshCredentials(connectionId).catch((caught: unknown) => caught);
       expect(ServiceError.is(error) && error.code).toBe('CFM_TOKEN_REFRESH_FAILED');
       expect((error as ServiceError).retryable).toBe(true);
-      const row = await fixture.handle.db
-        .selectFrom('credentials')
-        .selectAll()
-        .where('connection_id', '=', connectionId)
-        .executeTakeFirstOrThrow();
+      const row = await credentialsRow(fixture, connectionId);
       expect(row.refresh_failures).toBe(1);
       expect(row.next_refresh_at?.getTime()).toBeGreaterThan(Date.now() + INTO_MARGIN_MS);
-      const connection = await fixture.handle.db
-        .selectFrom('connections')
-        .select('status')
-        .where('id', '=', connectionId)
-        .executeTakeFirstOrThrow();
+      const connection = await connectionRow(fixture, connectionId);
       expect(connection.status).toBe('active');
       // During the backoff the still-valid token is handed out without asking the provider again.
       const attempts = fixture.provider.counts.refresh;

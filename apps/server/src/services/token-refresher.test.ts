@@ -1,28 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { testDialects } from '@cfm/db/testing';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OAuthFlow } from './oauth-flow.js';
-import {
-  connectAccount,
-  createEngineFixture,
-  type EngineFixture,
-  STATE_SECRET,
-} from './test/engine-fixture.js';
+import { describe, expect, it, vi } from 'vitest';
+import { connectAccount, engineFixturePerTest } from './test/engine-fixture.js';
 import { TokenManager } from './token-manager.js';
 import { TokenRefresher } from './token-refresher.js';
 
 const DIALECTS = await testDialects();
-let fixture: EngineFixture | undefined;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = undefined;
-});
+const openFixture = engineFixturePerTest();
 
 for (const dialect of DIALECTS) {
   describe(`TokenRefresher (${dialect})`, () => {
     it('renews an expiring connection without any traffic and leaves fresh ones alone', async () => {
-      fixture = await createEngineFixture(dialect, { provider: { expiresIn: 600 } });
-      await connectAccount(fixture, new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }));
+      const fixture = await openFixture(dialect, { provider: { expiresIn: 600 } });
+      await connectAccount(fixture);
       const refresher = new TokenRefresher(fixture.context, new TokenManager(fixture.context));
       expect(await refresher.runOnce()).toMatchObject({ candidates: 0, failed: 0 });
       expect(fixture.provider.counts.refresh).toBe(0);
@@ -35,8 +25,8 @@ for (const dialect of DIALECTS) {
     });
 
     it('runs on its timer and stops cleanly', async () => {
-      fixture = await createEngineFixture(dialect, { provider: { expiresIn: 600 } });
-      await connectAccount(fixture, new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }));
+      const fixture = await openFixture(dialect, { provider: { expiresIn: 600 } });
+      await connectAccount(fixture);
       fixture.clockOffsetMs = 7 * 60 * 1000;
       const refresher = new TokenRefresher(fixture.context, new TokenManager(fixture.context), {
         intervalSeconds: 0.05,
@@ -49,7 +39,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('deletes oauth states expired or consumed more than a day ago', async () => {
-      fixture = await createEngineFixture(dialect);
+      const fixture = await openFixture(dialect);
       const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
       const base = {
         user_id: fixture.userId,

@@ -46,6 +46,15 @@ export function signTestToken(jwtSecret: string, user: TestUser, ttlSeconds = 36
   );
 }
 
+/** A client signed in as `user` on the server at `baseUrl` (which must share `jwtSecret`). */
+export async function createSignedClient(
+  baseUrl: string,
+  jwtSecret: string,
+  user: TestUser,
+): Promise<ApiClient> {
+  return createApiClient(baseUrl, await signTestToken(jwtSecret, user));
+}
+
 /** A fetch wrapper with the Bearer token that records every response (status, headers, body). */
 export function createApiClient(baseUrl: string, token: string): ApiClient {
   const recorded: RecordedExchange[] = [];

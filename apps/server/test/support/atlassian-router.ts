@@ -1,5 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type LoopbackProxy, type ProxiedRequest, startLoopbackProxy } from './loopback-proxy.js';
 
 /** One fake behind the router, and how to recognise its traffic. */
 export interface RoutedFake {
@@ -11,22 +10,14 @@ export interface RoutedFake {
   tokenPrefixes: string[];
 }
 
-export interface AtlassianRouter {
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type AtlassianRouter = LoopbackProxy;
 
-function pick(
-  fakes: RoutedFake[],
-  path: string,
-  body: string,
-  query: URLSearchParams,
-  authorization: string,
-) {
-  const byPath = fakes.find((fake) => path.startsWith(fake.pathPrefix));
+function pick(fakes: RoutedFake[], request: ProxiedRequest): RoutedFake | undefined {
+  const byPath = fakes.find((fake) => request.url.pathname.startsWith(fake.pathPrefix));
   if (byPath) return byPath;
-  let clientId = query.get('client_id') ?? undefined;
-  let token = authorization.replace(/^Bearer\s+/i, '');
+  const body = request.body.toString('utf8');
+  let clientId = request.url.searchParams.get('client_id') ?? undefined;
+  let token = request.authorization.replace(/^Bearer\s+/i, '');
   if (body !== '') {
     try {
       const parsed = JSON.parse(body) as Record<string, unknown>;
@@ -47,51 +38,5 @@ function pick(
  * request to the fake that owns it: by product path, by `client_id`, else by the Bearer token's prefix.
  */
 export async function startAtlassianRouter(fakes: RoutedFake[]): Promise<AtlassianRouter> {
-  const server = createServer((incoming: IncomingMessage, outgoing: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(incoming.url ?? '/', 'http://router');
-      const target = pick(
-        fakes,
-        url.pathname,
-        body.toString('utf8'),
-        url.searchParams,
-        String(incoming.headers.authorization ?? ''),
-      );
-      if (!target) {
-        outgoing.writeHead(404, { 'content-type': 'application/json' });
-        outgoing.end(JSON.stringify({ error: 'atlassian_router_no_target' }));
-        return;
-      }
-      const destination = new URL(`${url.pathname}${url.search}`, target.url);
-      const forwarded = httpRequest(
-        destination,
-        { method: incoming.method, headers: { ...incoming.headers, host: destination.host } },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', (error) => {
-        outgoing.writeHead(502, { 'content-type': 'application/json' });
-        outgoing.end(JSON.stringify({ error: 'atlassian_router_upstream', message: error.message }));
-      });
-      forwarded.end(body);
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return startLoopbackProxy('atlassian_router', (request) => pick(fakes, request)?.url);
 }

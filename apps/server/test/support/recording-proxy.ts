@@ -1,11 +1,8 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type LoopbackProxy, startLoopbackProxy } from './loopback-proxy.js';
 
-export interface RecordingProxy {
-  readonly url: string;
+export interface RecordingProxy extends LoopbackProxy {
   /** Raw request bodies seen (form or JSON text), in order. */
   readonly bodies: string[];
-  close(): Promise<void>;
 }
 
 /**
@@ -15,42 +12,11 @@ export interface RecordingProxy {
  */
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
   const bodies: string[] = [];
-  const server = createServer((incoming, outgoing) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (body.length > 0) bodies.push(body.toString('utf8'));
-      const destination = new URL(incoming.url ?? '/', target);
-      const forwarded = httpRequest(
-        destination,
-        { method: incoming.method, headers: { ...incoming.headers, host: destination.host } },
-        (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
-        },
-      );
-      forwarded.on('error', (error) => {
-        outgoing.writeHead(502, { 'content-type': 'application/json' });
-        outgoing.end(JSON.stringify({ error: 'recording_proxy_upstream', message: error.message }));
-      });
-      forwarded.end(body);
-    });
+  const proxy = await startLoopbackProxy('recording_proxy', ({ body }) => {
+    if (body.length > 0) bodies.push(body.toString('utf8'));
+    return target;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    bodies,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { url: proxy.url, bodies, close: () => proxy.close() };
 }
 
 /** Every `code_verifier` value in the recorded form or JSON bodies. */

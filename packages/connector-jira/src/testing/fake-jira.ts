@@ -1,4 +1,3 @@
-import type { FakeRouteHandler } from '@cfm/connector-sdk/testing/fakes';
 import {
   type FakeAtlassian,
   type FakeAtlassianOptions,
@@ -6,7 +5,8 @@ import {
   fakeSite,
   requireSite,
   startFakeAtlassian,
-} from './fake-atlassian.js';
+} from '@cfm/atlassian-common/testing';
+import type { FakeRouteHandler } from '@cfm/connector-sdk/testing/fakes';
 
 const JIRA_SITE_SCOPES = ['read:jira-work', 'read:jira-user'];
 

@@ -1,4 +1,5 @@
-export type { FakeAtlassian, FakeAtlassianOptions, FakeAtlassianSite } from './fake-atlassian.js';
-export { fakeSite, startFakeAtlassian } from './fake-atlassian.js';
+// The fake Atlassian lives in @cfm/atlassian-common; re-exported so existing imports keep working.
+export type { FakeAtlassian, FakeAtlassianOptions, FakeAtlassianSite } from '@cfm/atlassian-common/testing';
+export { fakeSite, startFakeAtlassian } from '@cfm/atlassian-common/testing';
 export type { FakeJira, FakeJiraIssue, FakeJiraOptions, FakeJiraUser } from './fake-jira.js';
 export { startFakeJira } from './fake-jira.js';

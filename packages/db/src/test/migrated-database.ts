@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import type { Database } from '../database.js';
 import { createDatabase, type DatabaseHandle } from '../dialect.js';
 import { migrateToLatest } from '../migrate.js';
@@ -26,6 +27,26 @@ export async function openMigratedDatabase(dialect: Dialect): Promise<MigratedDa
     async close() {
       await handle.close();
       await testDatabase.drop();
+    },
+  };
+}
+
+/**
+ * One migrated database for the enclosing `describe`: opened in `beforeAll`, closed in `afterAll`.
+ * Read `db` inside tests (reading it earlier throws).
+ */
+export function useMigratedDatabase(dialect: Dialect): { readonly db: Kysely<Database> } {
+  let opened: MigratedDatabase | undefined;
+  beforeAll(async () => {
+    opened = await openMigratedDatabase(dialect);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return {
+    get db() {
+      if (opened === undefined) throw new Error('the migrated database opens in beforeAll');
+      return opened.db;
     },
   };
 }

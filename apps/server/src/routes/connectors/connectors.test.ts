@@ -45,6 +45,8 @@ for (const dialect of DIALECTS) {
     let user: string;
     let admin: string;
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const call = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, token: string, payload?: object) =>
+      test.app.inject({ method, url, headers: as(token), ...(payload !== undefined && { payload }) });
 
     beforeAll(async () => {
       logs = captureLogs();
@@ -66,7 +68,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('lists discovered connectors with load status, reasons and configuration state; the server stays up', async () => {
-      const response = await test.app.inject({ method: 'GET', url: '/api/connectors/', headers: as(user) });
+      const response = await call('GET', '/api/connectors/', user);
       expect(response.statusCode).toBe(200);
       const items = response.json() as Array<Record<string, unknown>>;
       const byKey = new Map(items.map((item) => [item['key'], item]));
@@ -109,46 +111,24 @@ for (const dialect of DIALECTS) {
     });
 
     it('GET /api/connectors/{key}: one connector, 404 when unknown, 401 without a token', async () => {
-      const one = await test.app.inject({
-        method: 'GET',
-        url: '/api/connectors/fixture-good',
-        headers: as(user),
-      });
+      const one = await call('GET', '/api/connectors/fixture-good', user);
       expect(one.statusCode).toBe(200);
       expect(one.json()).toMatchObject({ key: 'fixture-good', config_schema: { type: 'object' } });
-      const missing = await test.app.inject({
-        method: 'GET',
-        url: '/api/connectors/nope-nope',
-        headers: as(user),
-      });
+      const missing = await call('GET', '/api/connectors/nope-nope', user);
       expect(missing.statusCode).toBe(404);
       expect(missing.json()).toMatchObject({ code: 'CFM_CONNECTOR_NOT_FOUND' });
       const anonymous = await test.app.inject({ method: 'GET', url: '/api/connectors' });
       expect(anonymous.statusCode).toBe(401);
-      const badKey = await test.app.inject({
-        method: 'GET',
-        url: '/api/connectors/Not_A_Key',
-        headers: as(user),
-      });
+      const badKey = await call('GET', '/api/connectors/Not_A_Key', user);
       expect(badKey.statusCode).toBe(400);
     });
 
     it('custom connectors: admin only, secret sealed and never returned', async () => {
-      const forbidden = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors/',
-        headers: as(user),
-        payload: customBody(),
-      });
+      const forbidden = await call('POST', '/api/connectors/', user, customBody());
       expect(forbidden.statusCode).toBe(403);
       expect(forbidden.json()).toMatchObject({ code: 'CFM_FORBIDDEN' });
 
-      const created = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: customBody(),
-      });
+      const created = await call('POST', '/api/connectors', admin, customBody());
       expect(created.statusCode, created.body).toBe(201);
       expect(created.body).not.toContain(SECRET);
       expect(created.json()).toMatchObject({
@@ -178,7 +158,7 @@ for (const dialect of DIALECTS) {
       ).toBe(SECRET);
 
       for (const url of ['/api/connectors', '/api/connectors/acme']) {
-        const response = await test.app.inject({ method: 'GET', url, headers: as(admin) });
+        const response = await call('GET', url, admin);
         expect(response.statusCode).toBe(200);
         expect(response.body).not.toContain(SECRET);
       }
@@ -198,21 +178,11 @@ for (const dialect of DIALECTS) {
     });
 
     it('409 on duplicate keys, including the key of a packaged connector', async () => {
-      const again = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: customBody(),
-      });
+      const again = await call('POST', '/api/connectors', admin, customBody());
       expect(again.statusCode).toBe(409);
       expect(again.json()).toMatchObject({ code: 'CFM_CONNECTOR_EXISTS' });
       for (const key of ['fixture-good', 'cfm-fixture-throws']) {
-        const packaged = await test.app.inject({
-          method: 'POST',
-          url: '/api/connectors',
-          headers: as(admin),
-          payload: customBody({ key }),
-        });
+        const packaged = await call('POST', '/api/connectors', admin, customBody({ key }));
         expect(packaged.statusCode, key).toBe(409);
         expect(packaged.json()).toMatchObject({ code: 'CFM_CONNECTOR_EXISTS' });
       }
@@ -228,12 +198,7 @@ for (const dialect of DIALECTS) {
         },
         check: { url: 'http://127.0.0.1:8080/me' },
       });
-      const response = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: insecure,
-      });
+      const response = await call('POST', '/api/connectors', admin, insecure);
       expect(response.statusCode).toBe(400);
       expect(response.json().code).toBe('CFM_CONNECTOR_INVALID');
       expect(
@@ -244,32 +209,22 @@ for (const dialect of DIALECTS) {
       ).toEqual(['body/auth/authorize_url', 'body/auth/token_url', 'body/check/url']);
 
       const trusted = customBody({ key: 'internal', check: { url: 'http://acme.internal:8080/me' } });
-      const allowed = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: trusted,
-      });
+      const allowed = await call('POST', '/api/connectors', admin, trusted);
       expect(allowed.statusCode, allowed.body).toBe(201);
 
       const { client_secret: _omitted, ...withoutSecret } = customBody().auth;
-      const noSecret = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: customBody({ key: 'nosecret', auth: withoutSecret }),
-      });
+      const noSecret = await call(
+        'POST',
+        '/api/connectors',
+        admin,
+        customBody({ key: 'nosecret', auth: withoutSecret }),
+      );
       expect(noSecret.statusCode).toBe(400);
       expect(noSecret.json().details).toEqual([
         { field: 'body/auth/client_secret', message: 'is required for an oauth2 connector' },
       ]);
 
-      const malformed = await test.app.inject({
-        method: 'POST',
-        url: '/api/connectors',
-        headers: as(admin),
-        payload: { key: 'x' },
-      });
+      const malformed = await call('POST', '/api/connectors', admin, { key: 'x' });
       expect(malformed.statusCode).toBe(400);
       expect(malformed.json().code).toBe('CFM_VALIDATION');
     });
@@ -280,12 +235,7 @@ for (const dialect of DIALECTS) {
         name: 'Acme 2',
         auth: { ...auth, scopes: ['read', 'write'] },
       });
-      const updated = await test.app.inject({
-        method: 'PUT',
-        url: '/api/connectors/acme/',
-        headers: as(admin),
-        payload: body,
-      });
+      const updated = await call('PUT', '/api/connectors/acme/', admin, body);
       expect(updated.statusCode, updated.body).toBe(200);
       expect(updated.json()).toMatchObject({
         name: 'Acme 2',
@@ -294,35 +244,22 @@ for (const dialect of DIALECTS) {
       });
       expect((await test.app.connectors.resolve('acme'))?.client?.clientSecret).toBe(SECRET);
 
-      const userTry = await test.app.inject({
-        method: 'PUT',
-        url: '/api/connectors/acme',
-        headers: as(user),
-        payload: body,
-      });
+      const userTry = await call('PUT', '/api/connectors/acme', user, body);
       expect(userTry.statusCode).toBe(403);
-      const unknown = await test.app.inject({
-        method: 'PUT',
-        url: '/api/connectors/nope-nope',
-        headers: as(admin),
-        payload: body,
-      });
+      const unknown = await call('PUT', '/api/connectors/nope-nope', admin, body);
       expect(unknown.statusCode).toBe(404);
 
-      const display = await test.app.inject({
-        method: 'PUT',
-        url: '/api/connectors/fixture-good',
-        headers: as(admin),
-        payload: { name: 'Renamed', categories: ['x'], enabled: false },
+      const display = await call('PUT', '/api/connectors/fixture-good', admin, {
+        name: 'Renamed',
+        categories: ['x'],
+        enabled: false,
       });
       expect(display.statusCode, display.body).toBe(200);
       expect(display.json()).toMatchObject({ name: 'Renamed', categories: ['x'], enabled: false });
 
-      const readOnly = await test.app.inject({
-        method: 'PUT',
-        url: '/api/connectors/fixture-good',
-        headers: as(admin),
-        payload: { name: 'Again', check: { url: 'https://x.example' } },
+      const readOnly = await call('PUT', '/api/connectors/fixture-good', admin, {
+        name: 'Again',
+        check: { url: 'https://x.example' },
       });
       expect(readOnly.statusCode).toBe(400);
       expect(readOnly.json()).toMatchObject({
@@ -360,37 +297,20 @@ for (const dialect of DIALECTS) {
     });
 
     it('DELETE: custom connectors go (204) with their connections; packaged ones are 409', async () => {
-      const packaged = await test.app.inject({
-        method: 'DELETE',
-        url: '/api/connectors/fixture-good',
-        headers: as(admin),
-      });
+      const packaged = await call('DELETE', '/api/connectors/fixture-good', admin);
       expect(packaged.statusCode).toBe(409);
       expect(packaged.json().code).toBe('CFM_CONNECTOR_PACKAGED');
-      expect(
-        (await test.app.inject({ method: 'DELETE', url: '/api/connectors/acme', headers: as(user) }))
-          .statusCode,
-      ).toBe(403);
+      expect((await call('DELETE', '/api/connectors/acme', user)).statusCode).toBe(403);
 
-      const created = await test.app.inject({
-        method: 'POST',
-        url: '/api/connections',
-        headers: as(user),
-        payload: { connector_key: 'acme', config_data: { team: 't' } },
+      const created = await call('POST', '/api/connections', user, {
+        connector_key: 'acme',
+        config_data: { team: 't' },
       });
       expect(created.statusCode, created.body).toBe(201);
 
-      const deleted = await test.app.inject({
-        method: 'DELETE',
-        url: '/api/connectors/acme',
-        headers: as(admin),
-      });
+      const deleted = await call('DELETE', '/api/connectors/acme', admin);
       expect(deleted.statusCode).toBe(204);
-      const gone = await test.app.inject({
-        method: 'GET',
-        url: `/api/connections/${created.json().id}`,
-        headers: as(user),
-      });
+      const gone = await call('GET', `/api/connections/${created.json().id}`, user);
       expect(gone.statusCode).toBe(404);
       const left = await test.handle.db
         .selectFrom('connections')
@@ -398,10 +318,7 @@ for (const dialect of DIALECTS) {
         .where('id', '=', created.json().id)
         .execute();
       expect(left).toEqual([]);
-      expect(
-        (await test.app.inject({ method: 'DELETE', url: '/api/connectors/acme', headers: as(admin) }))
-          .statusCode,
-      ).toBe(404);
+      expect((await call('DELETE', '/api/connectors/acme', admin)).statusCode).toBe(404);
     });
   });
 }

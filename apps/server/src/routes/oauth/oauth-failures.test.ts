@@ -1,8 +1,9 @@
 import { testDialects } from '@cfm/db/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OAuthStateSigner, STATE_TTL_MS } from '../../services/oauth-state-token.js';
+import { customConnectorBody } from '../../test/custom-connector-body.js';
 import { TEST_JWT_SECRET } from '../../test/helpers.js';
-import { ACME_ORIGIN, connectorBody, createOAuthTestApp, type OAuthTestApp } from './test/oauth-test-app.js';
+import { ACME_ORIGIN, createOAuthTestApp, type OAuthTestApp } from './test/oauth-test-app.js';
 
 const DIALECTS = await testDialects();
 
@@ -66,7 +67,7 @@ for (const dialect of DIALECTS) {
     it('disabled connector: 409', async () => {
       const created = await test.call('POST', '/api/connectors/', {
         token: test.admin,
-        body: { ...connectorBody('offline', ACME_ORIGIN, test.provider), enabled: false },
+        body: { ...customConnectorBody('offline', ACME_ORIGIN, test.provider), enabled: false },
       });
       expect(created.statusCode, created.body).toBe(201);
       await expectError(

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { OAuth2AuthDescriptor } from '@cfm/connector-sdk';
-import { createOriginRewriter, defineConnector, Type } from '@cfm/connector-sdk';
+import { type Credentials, createOriginRewriter, defineConnector, Type } from '@cfm/connector-sdk';
 import {
   type FakeOAuth2Provider,
   type FakeOAuth2ProviderOptions,
@@ -8,10 +8,12 @@ import {
 } from '@cfm/connector-sdk/testing';
 import { createDatabase, type DatabaseHandle, type Dialect, migrateToLatest } from '@cfm/db';
 import { createTestDatabase, type TestDatabase } from '@cfm/db/testing';
+import { afterEach } from 'vitest';
 import type { ResolvedConnector } from '../connector-resolver.js';
+import { CredentialStore } from '../credential-store.js';
 import { CredentialsVault } from '../credentials-vault.js';
 import type { EngineContext } from '../engine-context.js';
-import type { OAuthFlow } from '../oauth-flow.js';
+import { OAuthFlow } from '../oauth-flow.js';
 
 export const CONNECTOR_ORIGIN = 'https://acme.example';
 export const REDIRECT_URI = 'http://127.0.0.1:9/api/v1/oauth/acme/callback';
@@ -160,6 +162,25 @@ export async function createEngineFixture(
   return fixture;
 }
 
+/**
+ * For suites that want a fresh fixture per test: registers an `afterEach` that closes the one the test
+ * opened, and returns the opener.
+ */
+export function engineFixturePerTest(): (
+  dialect: Dialect,
+  options?: FixtureOptions,
+) => Promise<EngineFixture> {
+  let current: EngineFixture | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (dialect, options) => {
+    current = await createEngineFixture(dialect, options);
+    return current;
+  };
+}
+
 /** Row counts of the tables a failed authorization must leave alone. */
 export async function countRows(
   handle: DatabaseHandle,
@@ -176,17 +197,22 @@ export async function countRows(
   return { connections: await count('connections'), credentials: await count('credentials') };
 }
 
-/** start → approve at the fake → complete; returns the new connection id. */
+/**
+ * start → approve at the fake → complete, as the fixture's user on `acme`; returns the connection id
+ * (a new one, or `connectionId` when re-authorizing it). The flow defaults to one on the fixture's context.
+ */
 export async function connectAccount(
   fixture: EngineFixture,
   flow: {
     startAuthorization: OAuthFlow['startAuthorization'];
     completeAuthorization: OAuthFlow['completeAuthorization'];
-  },
+  } = new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET }),
+  options: { connectionId?: string } = {},
 ): Promise<string> {
   const started = await flow.startAuthorization({
     userId: fixture.userId,
     connectorKey: 'acme',
+    connectionId: options.connectionId,
     redirectUri: REDIRECT_URI,
   });
   const approval = await fixture.provider.approve(started.authorizationUrl);
@@ -198,4 +224,30 @@ export async function connectAccount(
     callbackParams: approval.params,
   });
   return result.connectionId;
+}
+
+/** The connection's credentials as the vault opens them; undefined when there are none. */
+export async function loadCredentials(
+  fixture: EngineFixture,
+  connectionId: string,
+): Promise<Credentials | undefined> {
+  return (await new CredentialStore(fixture.vault).load(fixture.handle.db, connectionId))?.credentials;
+}
+
+/** The connection's row as stored. */
+export function connectionRow(fixture: EngineFixture, connectionId: string) {
+  return fixture.handle.db
+    .selectFrom('connections')
+    .selectAll()
+    .where('id', '=', connectionId)
+    .executeTakeFirstOrThrow();
+}
+
+/** The connection's credentials row as stored (sealed). */
+export function credentialsRow(fixture: EngineFixture, connectionId: string) {
+  return fixture.handle.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirstOrThrow();
 }

@@ -6,6 +6,8 @@ import {
 import type { Dialect } from '@cfm/db';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
+import { countRows } from '../../../services/test/engine-fixture.js';
+import { customConnectorBody } from '../../../test/custom-connector-body.js';
 import { captureLogs, createTestApp, type TestApp, tokenFor } from '../../../test/helpers.js';
 
 /** Public-looking origins the server rewrites to the fakes (`CONNECTOR_ORIGIN_OVERRIDES`). */
@@ -37,24 +39,6 @@ export interface OAuthTestApp extends TestApp {
     token: string,
     query?: string,
   ): Promise<{ authorization_url: string; state: string }>;
-}
-
-/** `POST /api/connectors/` body for a generic OAuth 2 custom connector whose endpoints live at `origin`. */
-export function connectorBody(key: string, origin: string, provider: FakeOAuth2Provider) {
-  return {
-    key,
-    name: key === 'acme' ? 'Acme' : key[0]!.toUpperCase() + key.slice(1),
-    auth: {
-      type: 'oauth2',
-      authorize_url: `${origin}/oauth/authorize`,
-      token_url: `${origin}/oauth/token`,
-      revoke_url: `${origin}/oauth/revoke`,
-      scopes: ['read'],
-      client_id: provider.clientId,
-      client_secret: provider.clientSecret,
-    },
-    check: { url: `${origin}/api/me`, identity: { account_id: 'id', display_name: 'name', email: 'email' } },
-  };
 }
 
 /**
@@ -89,25 +73,17 @@ export async function createOAuthTestApp(
       ...(callOptions.body !== undefined && { payload: callOptions.body as Record<string, unknown> }),
     });
   };
-  for (const [key, origin, fake] of [
-    ['acme', ACME_ORIGIN, provider],
-    ['slacky', SLACKY_ORIGIN, slack],
+  // Display names matter: the callback answers "Connected to <name>".
+  for (const [key, name, origin, fake] of [
+    ['acme', 'Acme', ACME_ORIGIN, provider],
+    ['slacky', 'Slacky', SLACKY_ORIGIN, slack],
   ] as const) {
     const created = await call('POST', '/api/connectors/', {
       token: admin,
-      body: connectorBody(key, origin, fake),
+      body: { ...customConnectorBody(key, origin, fake), name },
     });
     expect(created.statusCode, created.body).toBe(201);
   }
-  const count = async (table: 'connections' | 'credentials') =>
-    Number(
-      (
-        await base.handle.db
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
   return {
     ...base,
     provider,
@@ -117,10 +93,7 @@ export async function createOAuthTestApp(
     bob,
     call,
     logs: logs.text,
-    counts: async () => ({
-      connections: await count('connections'),
-      credentials: await count('credentials'),
-    }),
+    counts: () => countRows(base.handle),
     async authorize(key, token, query = '') {
       const response = await call('GET', `/api/oauth/${key}/authorize${query}`, { token });
       expect(response.statusCode, response.body).toBe(200);

@@ -1,11 +1,8 @@
-import type { ConnectorContext, OAuth2AuthDescriptor, OAuth2Hooks } from '@cfm/connector-sdk';
 import { ConnectorError } from '@cfm/connector-sdk';
+import type { AtlassianContext } from './atlassian-config.js';
 
-// Atlassian logic shared in spirit with @cfm/connector-confluence (each package keeps its own short copy
-// because the two are versioned independently).
-
+/** Where 3LO tokens work: `…/ex/<product>/{cloudId}/…` (never `*.atlassian.net`). */
 export const ATLASSIAN_API_ORIGIN = 'https://api.atlassian.com';
-const OFFLINE_ACCESS = 'offline_access';
 
 /** One site (cloud) a grant covers, as `oauth/token/accessible-resources` lists it. */
 export interface AtlassianSite {
@@ -15,32 +12,6 @@ export interface AtlassianSite {
   scopes?: string[];
   avatarUrl?: string;
 }
-
-/** Atlassian OAuth 2.0 (3LO): JSON token bodies, client secret in the body, no PKCE, no revoke endpoint. */
-export function atlassianOAuth2(productScopes: string[]): OAuth2AuthDescriptor {
-  return {
-    type: 'oauth2',
-    authorizeUrl: 'https://auth.atlassian.com/authorize',
-    tokenUrl: 'https://auth.atlassian.com/oauth/token',
-    scopes: { required: [...productScopes, OFFLINE_ACCESS] },
-    scopeSeparator: ' ',
-    pkce: 'off',
-    clientAuth: 'body',
-    tokenRequestFormat: 'json',
-    extraAuthorizeParams: { audience: 'api.atlassian.com', prompt: 'consent' },
-  };
-}
-
-/**
- * `offline_access` is never dropped (without it Atlassian issues no refresh token). A 403 `invalid_grant`
- * from the token endpoint already maps to reason `auth` in the SDK, so exchange and refresh stay generic.
- */
-export const atlassianOAuth2Hooks: OAuth2Hooks<{ site?: string }> = {
-  buildAuthorizeUrl(input, _ctx, next) {
-    const scopes = input.scopes.includes(OFFLINE_ACCESS) ? input.scopes : [...input.scopes, OFFLINE_ACCESS];
-    return next({ ...input, scopes });
-  },
-};
 
 function normalizeSite(value: string): string {
   return value
@@ -69,8 +40,15 @@ function isSite(value: unknown): value is AtlassianSite {
 /**
  * Picks the site this connection works on: the one the config names (URL, host, name or cloud id), else
  * the one chosen before (the list's order is not meaningful, so "first" could change), else the first.
+ * A grant without any site is reason `permission`; a configured site the grant does not cover, `config`.
+ *
+ * @example
+ * ```ts
+ * const site = await resolveAtlassianSite(ctx);
+ * return { identity: { …, workspace: site.name, site: site.url }, metadata: siteMetadata(site) };
+ * ```
  */
-export async function resolveAtlassianSite(ctx: ConnectorContext<{ site?: string }>): Promise<AtlassianSite> {
+export async function resolveAtlassianSite(ctx: AtlassianContext): Promise<AtlassianSite> {
   const response = await ctx.http.get<unknown>(`${ATLASSIAN_API_ORIGIN}/oauth/token/accessible-resources`);
   const sites = Array.isArray(response.body) ? response.body.filter(isSite) : [];
   if (sites.length === 0) {
@@ -96,7 +74,7 @@ export async function resolveAtlassianSite(ctx: ConnectorContext<{ site?: string
 }
 
 /** The cloud id stored by `check`, or a fresh resolution when the connection has none yet. */
-export async function atlassianCloudId(ctx: ConnectorContext<{ site?: string }>): Promise<string> {
+export async function atlassianCloudId(ctx: AtlassianContext): Promise<string> {
   const { cloudId, siteUrl, siteName } = ctx.metadata;
   const wanted = ctx.config.site?.trim();
   const storedSite = { id: String(cloudId), url: String(siteUrl ?? ''), name: String(siteName ?? '') };
@@ -106,7 +84,7 @@ export async function atlassianCloudId(ctx: ConnectorContext<{ site?: string }>)
   return (await resolveAtlassianSite(ctx)).id;
 }
 
-/** Metadata persisted on the connection. */
+/** Metadata persisted on the connection: `cloudId`, `siteUrl`, `siteName`. */
 export function siteMetadata(site: AtlassianSite): Record<string, unknown> {
   return { cloudId: site.id, siteUrl: site.url, siteName: site.name };
 }

@@ -1,0 +1,3 @@
+// The fake alone: it loads `@cfm/connector-sdk/testing/fakes`, never vitest, so a plain Node process can run it.
+export type { FakeAtlassian, FakeAtlassianOptions, FakeAtlassianSite } from './fake-atlassian.js';
+export { fakeSite, requireSite, startFakeAtlassian } from './fake-atlassian.js';
