@@ -49,6 +49,26 @@ for (const dialect of DIALECTS) {
       expect(response.json()).toEqual({ status: 'ok' });
     });
 
+    it('answers a malformed URL in our shape without echoing it (an OAuth code in the query stays out)', async () => {
+      const response = await get('/api/oauth/acme/callback%ZZ?code=SECRET-CODE-123');
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({
+        statusCode: 400,
+        code: 'CFM_BAD_REQUEST',
+        error: 'Bad Request',
+        message: 'The request URL is not valid',
+      });
+      expect(response.body).not.toContain('SECRET-CODE-123');
+    });
+
+    it('sends nosniff and no-referrer on every answer', async () => {
+      for (const url of ['/healthz', '/api/nope']) {
+        const response = await get(url);
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+        expect(response.headers['referrer-policy']).toBe('no-referrer');
+      }
+    });
+
     it('answers /readyz when the database answers', async () => {
       const response = await test.app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(200);

@@ -5,13 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config.js';
+import { AppError } from './errors.js';
 import { createLoggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
 import { connectorsPlugin } from './plugins/connectors.js';
 import { corsPlugin } from './plugins/cors.js';
 import { dbPlugin } from './plugins/db.js';
 import { enginePlugin } from './plugins/engine.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { errorHandlerPlugin, sendError, toAppError } from './plugins/error-handler.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { connectorRoutes } from './routes/connectors/index.js';
@@ -60,11 +61,23 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
     schemaController: { compilersFactory: { buildValidator } },
+    // Fastify answers a malformed URL itself, echoing the whole URL (an OAuth `code` in the query
+    // included) in its own error shape: answer in ours, without the URL.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new AppError('CFM_BAD_REQUEST', 'The request URL is not valid')
+          : toAppError(error);
+      sendError(reply, mapped);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Every answer is JSON or a docs page of ours: no sniffing, and no URL (with a state or code) in a Referer.
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
   });
 
   // Infrastructure, shared by every route group.

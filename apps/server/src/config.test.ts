@@ -93,6 +93,10 @@ describe('loadConfig', () => {
     [{ BACKEND_BASE_URL: 'localhost:3001' }, 'BACKEND_BASE_URL must be an absolute http:// or https:// URL'],
     [{ FRONTEND_BASE_URL: 'ftp://x' }, 'FRONTEND_BASE_URL must be an absolute http:// or https:// URL'],
     [{ OAUTH_REDIRECT_URI: '/callback' }, 'OAUTH_REDIRECT_URI must be an absolute http:// or https:// URL'],
+    [
+      { OAUTH_REDIRECT_URI: 'javascript:alert(1)' },
+      'OAUTH_REDIRECT_URI must be an absolute http:// or https:// URL',
+    ],
     [{ ENCRYPTION_KEY: 'not base64!' }, 'ENCRYPTION_KEY must be 32 random bytes in base64'],
     [
       { ENCRYPTION_KEY: randomBytes(16).toString('base64') },

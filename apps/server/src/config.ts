@@ -269,11 +269,16 @@ function checkOriginOverrides(text: string): string {
 }
 
 function absoluteUrl(variable: string, value: string): URL {
+  let url: URL;
   try {
-    return new URL(value);
+    url = new URL(value);
   } catch {
     throw new ConfigError(`${variable} must be an absolute http:// or https:// URL`);
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`${variable} must be an absolute http:// or https:// URL`);
+  }
+  return url;
 }
 
 function baseUrl(variable: string, value: string): string {

@@ -2,9 +2,13 @@ import type { DestinationStream, LoggerOptions } from 'pino';
 
 /** Keys whose values are secrets wherever they appear in a log object. */
 const SECRET_KEY =
-  /token|secret|password|passphrase|code_?verifier|authorization|cookie|api_?key|private_?key/i;
-/** Query parameters that carry secrets in URLs (OAuth callbacks carry `code`). */
-const SECRET_QUERY_PARAMETER = /^(?:code|state|.*token.*|.*secret.*|code_verifier|password|api_?key)$/i;
+  /token|secret|password|passphrase|code[_-]?verifier|authorization|cookie|api[_-]?key|app(?:lication)?[_-]?key|private[_-]?key/i;
+/**
+ * Query parameters that carry secrets in URLs: OAuth callbacks carry `code` (and `state`), and a
+ * provider's `error_description` is free text we do not control (it may repeat what it was sent).
+ */
+const SECRET_QUERY_PARAMETER =
+  /^(?:code|state|error_description|.*token.*|.*secret.*|.*password.*|code_verifier|.*api[_-]?key.*|.*app(?:lication)?[_-]?key.*)$/i;
 const REDACTED = '[Redacted]';
 
 /** Paths pino redacts after serialisation (request and response headers). */
@@ -12,6 +16,8 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
+  'req.headers["dd-api-key"]',
+  'req.headers["dd-application-key"]',
   'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',

@@ -5,6 +5,7 @@ import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, 
 import pg from 'pg';
 import type { Database } from './database.js';
 import { type Dialect, parseDatabaseUrl } from './parse-database-url.js';
+import { StatementCachingDatabase } from './statement-cache.js';
 import { ValueConventionPlugin } from './value-convention-plugin.js';
 
 export interface DatabaseHandle {
@@ -78,7 +79,7 @@ function warnPoolError(error: Error): void {
 
 function createSqliteDialect(filename: string): KyselyDialect {
   // Opened on first use, like the PostgreSQL pool, so a handle that is closed unused leaves nothing open.
-  return new SqliteDialect({ database: async () => openSqliteFile(filename) });
+  return new SqliteDialect({ database: async () => new StatementCachingDatabase(openSqliteFile(filename)) });
 }
 
 function openSqliteFile(filename: string): SqliteDatabase.Database {

@@ -40,7 +40,10 @@ export class ValueConventionPlugin implements KyselyPlugin {
     if (!this.#convertResults || args.result.rows.length === 0) {
       return args.result;
     }
-    return { ...args.result, rows: args.result.rows.map(convertSqliteRow) };
+    for (const row of args.result.rows) {
+      convertSqliteRow(row);
+    }
+    return args.result;
   }
 }
 
@@ -86,12 +89,11 @@ function isPlainObject(value: unknown): value is object {
   return prototype === Object.prototype || prototype === null;
 }
 
-function convertSqliteRow(row: UnknownRow): UnknownRow {
-  const converted: UnknownRow = {};
-  for (const [column, value] of Object.entries(row)) {
-    converted[column] = convertSqliteValue(column, value);
+/** In place: better-sqlite3 builds a new object per row and nothing else holds it yet. */
+function convertSqliteRow(row: UnknownRow): void {
+  for (const column in row) {
+    row[column] = convertSqliteValue(column, row[column]);
   }
-  return converted;
 }
 
 function convertSqliteValue(column: string, value: unknown): unknown {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 import { AccessTokenError, type AccessTokenSettings, verifyAccessToken } from '../services/access-tokens.js';
-import { type User, upsertUserFromClaims } from '../services/users.js';
+import { type User, UserCache, type UserCacheOptions, upsertUserFromClaims } from '../services/users.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,10 +15,20 @@ declare module 'fastify' {
     /** Set by `app.authenticate`; null on routes that do not authenticate. */
     user: User | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route only reads the caller's own rows by user id, so a user row looked up for the same claims
+     * in the last seconds will do (no user query). Never set it on a route that writes rows referencing
+     * the user: a row deleted outside the API meanwhile would make that write fail.
+     */
+    cachedUser?: boolean;
+  }
 }
 
 export interface AuthPluginOptions {
   jwt: AccessTokenSettings;
+  /** The cache behind `config: { cachedUser: true }` routes. */
+  userCache?: UserCacheOptions;
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9._~+/=-]+)[ ]*$/i;
@@ -36,6 +46,7 @@ function challenge(code: 'CFM_AUTH_REQUIRED' | 'CFM_TOKEN_INVALID' | 'CFM_TOKEN_
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, options) => {
     app.decorateRequest('user', null);
+    const users = new UserCache(options.userCache);
 
     async function authenticate(request: FastifyRequest): Promise<void> {
       if (request.user !== null) {
@@ -63,7 +74,19 @@ export const authPlugin = fp<AuthPluginOptions>(
         }
         throw error;
       }
-      request.user = await upsertUserFromClaims(app.db, claims);
+      if (request.routeOptions.config.cachedUser === true) {
+        const cached = users.get(claims);
+        if (cached !== undefined) {
+          request.user = cached;
+          return;
+        }
+      }
+      const user = await upsertUserFromClaims(app.db, claims);
+      // Every lookup refreshes the entry, so a row re-created by a write here is what later reads see.
+      if (user.email === claims.email && user.role === claims.role) {
+        users.set(claims, Object.freeze({ ...user }));
+      }
+      request.user = user;
     }
 
     app.decorate('authenticate', async (request: FastifyRequest, _reply: FastifyReply) => {

@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 /** The only algorithm accepted: a shared-secret deployment has no business with `none`, RS256 or HS512. */
@@ -32,6 +33,29 @@ const encoder = new TextEncoder();
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
 /**
+ * The HMAC key of each settings object, imported once: given raw bytes, jose imports a WebCrypto key on
+ * every verification, which was a visible share of each authenticated request. Keyed by the settings
+ * object and checked against its secret, so a changed secret is never verified with a stale key.
+ */
+const verificationKeys = new WeakMap<AccessTokenSettings, { secret: string; key: Promise<webcrypto.CryptoKey> }>();
+
+function verificationKey(settings: AccessTokenSettings): Promise<webcrypto.CryptoKey> {
+  const cached = verificationKeys.get(settings);
+  if (cached !== undefined && cached.secret === settings.secret) {
+    return cached.key;
+  }
+  const key = crypto.subtle.importKey(
+    'raw',
+    encoder.encode(settings.secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
+  verificationKeys.set(settings, { secret: settings.secret, key });
+  return key;
+}
+
+/**
  * Signs an HS256 access token the server accepts (what `pnpm token` prints).
  *
  * @example
@@ -59,7 +83,7 @@ export async function verifyAccessToken(
 ): Promise<AccessTokenClaims> {
   let payload: Record<string, unknown>;
   try {
-    const result = await jwtVerify(token, encoder.encode(settings.secret), {
+    const result = await jwtVerify(token, await verificationKey(settings), {
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       requiredClaims: ['exp', 'sub'],
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),

@@ -25,6 +25,9 @@ export function validateConfigData(
   let validate = compiled.get(schema);
   if (validate === undefined) {
     validate = ajv.compile(schema);
+    // The compiled function stands alone; leaving the schema registered would make the next version of a
+    // custom connector's schema with the same `$id` fail to compile ("already exists") and leak memory.
+    ajv.removeSchema(schema);
     compiled.set(schema, validate);
   }
   const value = structuredClone(config);

@@ -89,6 +89,12 @@ export function checkedCredentials(
   throw invalid(`The API key fields do not match connector "${key}"`, closest);
 }
 
+/**
+ * One page of the user's connections, newest first. The total comes with the page (`count(*) over ()`,
+ * one query instead of a page query and a count query); only a page past the end, which has no row to
+ * carry it, costs a separate count. A user has at most one connection per connector, so the window never
+ * spans more rows than there are connectors.
+ */
 export async function listConnections(
   database: DatabaseHandle,
   userId: string,
@@ -99,19 +105,27 @@ export async function listConnections(
   let filtered = connectionViewQuery(database.db).where('connections.user_id', '=', userId);
   if (query.connector !== undefined) filtered = filtered.where('connectors.key', '=', query.connector);
   if (query.status !== undefined) filtered = filtered.where('connections.status', '=', query.status);
-  const [rows, count] = await Promise.all([
-    filtered
-      .orderBy('connections.created_at', 'desc')
-      .orderBy('connections.id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    filtered
+  const rows = await filtered
+    .select((eb) => eb.fn.countAll().over().as('total'))
+    .orderBy('connections.created_at', 'desc')
+    .orderBy('connections.id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  const first = rows[0];
+  let total: number;
+  if (first !== undefined) {
+    total = Number(first.total);
+  } else if (offset === 0) {
+    total = 0;
+  } else {
+    const count = await filtered
       .clearSelect()
       .select((eb) => eb.fn.countAll().as('total'))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { items: rows.map(toConnectionView), total: Number(count.total), limit, offset };
+      .executeTakeFirstOrThrow();
+    total = Number(count.total);
+  }
+  return { items: rows.map(toConnectionView), total, limit, offset };
 }
 
 export async function getConnection(

@@ -29,3 +29,34 @@ describe('connectorUrlProblem', () => {
     expect(connectorUrlProblem('/oauth/token', strict)).toBe('must be an absolute URL');
   });
 });
+
+describe('connectorUrlProblem loopback detection (ALLOW_INSECURE_CONNECTOR_URLS)', () => {
+  const relaxed = createConnectorUrlPolicy({ allowInsecureConnectorUrls: true });
+  const strict = createConnectorUrlPolicy({ allowInsecureConnectorUrls: false });
+
+  it('accepts every spelling of a loopback host under the flag only', () => {
+    for (const url of [
+      'http://127.1/me',
+      'http://0x7f.0.0.1/me',
+      'http://[::1]:8080/me',
+      'http://[0:0:0:0:0:0:0:1]/me',
+      'http://[::ffff:127.0.0.1]/me',
+      'http://LOCALHOST./me',
+    ]) {
+      expect(connectorUrlProblem(url, relaxed), url).toBeUndefined();
+      expect(connectorUrlProblem(url, strict), url).toBe('must use https');
+    }
+  });
+
+  it('refuses look-alikes and the wildcard address', () => {
+    for (const url of [
+      'http://0.0.0.0/me',
+      'http://[::ffff:10.0.0.1]/me',
+      'http://127.0.0.1.nip.example/me',
+      'http://localhost.evil.example/me',
+      'http://app.localhost/me',
+    ]) {
+      expect(connectorUrlProblem(url, relaxed), url).toMatch(/loopback hosts only/);
+    }
+  });
+});

@@ -25,10 +25,17 @@ export function createConnectorUrlPolicy(options: {
 
 const PLACEHOLDER = /\{[a-zA-Z0-9_]+\}/;
 const PLACEHOLDER_GLOBAL = /\{[a-zA-Z0-9_]+\}/g;
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-
+/**
+ * Loopback by name or address, on the WHATWG-normalised host (`127.1` is already `127.0.0.1`, hosts are
+ * lower case, `[::ffff:127.0.0.1]` is `[::ffff:7f00:1]`): `localhost` (with or without the trailing root
+ * dot; not `*.localhost`, which a resolver may send elsewhere), 127.0.0.0/8, `[::1]` and IPv4-mapped 127.0.0.0/8. `0.0.0.0` is not
+ * loopback (it means "any address" and reaches other interfaces on some systems), so it stays refused.
+ */
 function isLoopback(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+  const name = hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+  if (name === 'localhost') return true;
+  if (/^127(?:\.\d{1,3}){3}$/.test(name)) return true;
+  return name === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(name);
 }
 
 /**

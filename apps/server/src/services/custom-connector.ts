@@ -157,8 +157,6 @@ export function buildCustomConnectorDefinition(row: CustomConnectorRow): Connect
   });
 }
 
-const schemaCompiler = new Ajv({ strict: false, allErrors: true });
-
 /**
  * Every problem with a declaration beyond its JSON shape: URLs against the policy, a config schema Ajv
  * cannot compile, and whatever `defineConnector` refuses. Empty when the declaration is usable.
@@ -189,7 +187,9 @@ export function customConnectorProblems(
   }
   if (input.config_schema !== undefined) {
     try {
-      schemaCompiler.compile(input.config_schema);
+      // A fresh Ajv each time: a shared one keeps every schema it compiled and refuses a second schema
+      // with the same `$id` ("already exists"), which would make a connector impossible to update.
+      new Ajv({ strict: false, allErrors: true }).compile(input.config_schema);
     } catch (error) {
       problems.push({
         field: 'body/config_schema',

@@ -96,17 +96,18 @@ async function rotateSealedColumns(
   onBatch: (count: RotationCount) => void,
 ): Promise<RotationCount> {
   const count: RotationCount = { rotated: 0, failed: 0 };
-  // Rows that cannot be opened stay under their old key; skipping them keeps the loop finite.
-  const unreadable: string[] = [];
+  // Walk the rows in id order with a cursor: rows that cannot be opened stay under their old key and are
+  // simply passed, so the loop ends without remembering them (a list of skipped ids would grow unbounded).
+  let after: string | undefined;
   for (;;) {
-    const rows = await fetchBatch(db, columns, vault.activeKeyId, batchSize, unreadable);
+    const rows = await fetchBatch(db, columns, vault.activeKeyId, batchSize, after);
     for (const row of rows) {
+      after = row.id;
       let plaintext: string;
       try {
         plaintext = vault.open(row.sealed, row.aad);
       } catch {
         // Counted and reported as `failed` (VaultError: key not configured or damaged ciphertext).
-        unreadable.push(row.id);
         count.failed += 1;
         continue;
       }
@@ -122,7 +123,7 @@ async function fetchBatch(
   columns: SealedColumns,
   activeKeyId: string,
   batchSize: number,
-  skip: string[],
+  after: string | undefined,
 ): Promise<SealedRow[]> {
   let query = db
     .selectFrom(columns.table)
@@ -136,7 +137,7 @@ async function fetchBatch(
     .where(sql.ref(columns.keyId), '<>', activeKeyId)
     .orderBy(sql.ref('id'))
     .limit(batchSize);
-  if (skip.length > 0) query = query.where(sql.ref('id'), 'not in', skip);
+  if (after !== undefined) query = query.where(sql.ref('id'), '>', after);
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,

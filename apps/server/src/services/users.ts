@@ -58,3 +58,63 @@ export async function upsertUserFromClaims(handle: DatabaseHandle, claims: Acces
     });
   }
 }
+
+export interface UserCacheOptions {
+  /** How long a verified claim tuple is trusted without reading the row. Default 30 s. */
+  ttlMs?: number;
+  /** At most this many tuples are kept; the oldest goes first. Default 10,000. */
+  maxEntries?: number;
+  /** Milliseconds clock (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * The user row for a claim tuple (subject, email, role) that was just read or written, kept a few seconds
+ * so read-only requests skip the per-request user query. Keyed by the whole tuple, so a token carrying a
+ * new email or role misses and goes to the database (which syncs the row); entries expire on their own,
+ * so several stateless processes each trust a tuple for at most `ttlMs`. What a hit can miss is a row
+ * deleted (or re-created) outside the API meanwhile; the auth plugin therefore serves hits only to routes
+ * that read the user's own rows by id, where a deleted user just looks like a user without connections.
+ */
+export class UserCache {
+  readonly #entries = new Map<string, { user: User; expiresAt: number }>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: UserCacheOptions = {}) {
+    this.#ttlMs = options.ttlMs ?? 30_000;
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+    this.#now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(claims: AccessTokenClaims): User | undefined {
+    const key = cacheKey(claims);
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    return entry.user;
+  }
+
+  /** Records the row just read or written for these claims (replacing whatever was cached for them). */
+  set(claims: AccessTokenClaims, user: User): void {
+    const key = cacheKey(claims);
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(key, { user, expiresAt: this.#now() + this.#ttlMs });
+  }
+}
+
+// JSON, not a separator: claims may contain any character, and two tuples must never share a key.
+const cacheKey = (claims: AccessTokenClaims): string =>
+  JSON.stringify([claims.subject, claims.email, claims.role]);

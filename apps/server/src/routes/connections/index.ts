@@ -31,6 +31,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
+      config: { cachedUser: true },
       schema: {
         operationId: 'listConnections',
         tags: ['connections'],
@@ -63,6 +64,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:id',
     {
+      config: { cachedUser: true },
       schema: {
         operationId: 'getConnection',
         tags: ['connections'],

@@ -58,6 +58,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
   const { oauthFlow } = app.engine;
 
+  // Answers here carry a single-use state, a connection id, or sit at a URL holding the provider's
+  // `code`: nothing may cache them, and a page the browser lands on must not pass that URL on as Referer.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('cache-control', 'no-store');
+    reply.header('referrer-policy', 'no-referrer');
+    return payload;
+  });
+
   /** Where the provider sends the browser back: the front end's page unless `OAUTH_REDIRECT_URI` says otherwise. */
   function redirectUriFor(connectorKey: string): string {
     if (config.oauthRedirectUri === undefined) return `${config.frontendBaseUrl}/oauth/callback`;
