@@ -8,6 +8,8 @@ const PACKAGE_DIRECTORY = resolve(import.meta.dirname, '..');
 // fetch it, and the workspace range must have become a registry range.
 describePackedConnector({
   packageDirectory: PACKAGE_DIRECTORY,
+  // `pnpm test` builds every package first; rebuilding here would empty dist/ under suites running in parallel.
+  build: false,
   extraPackageDirectories: [resolve(PACKAGE_DIRECTORY, '../atlassian-common')],
   expect: {
     key: 'jira',

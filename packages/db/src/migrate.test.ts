@@ -79,9 +79,9 @@ for (const dialect of DIALECTS) {
       await handle.db.schema.createTable('credentials').addColumn('id', 'text').execute();
       const outcome = await migrateToLatest(handle.db);
       expect(outcome.error).toBeInstanceOf(Error);
-      expect(outcome.results.map((result) => [result.migrationName, result.status])).toEqual([
-        [MIGRATION_NAMES[0], 'Error'],
-      ]);
+      expect(outcome.results.map((result) => [result.migrationName, result.status])).toEqual(
+        MIGRATION_NAMES.map((name, index) => [name, index === 0 ? 'Error' : 'NotExecuted']),
+      );
     });
   });
 }

@@ -24,6 +24,11 @@ for (const dialect of DIALECTS) {
           app.get('/test/admin-only', { preHandler: app.requireAdmin }, async (request) => ({
             role: request.user?.role,
           }));
+          app.get(
+            '/test/cached-user',
+            { preHandler: app.authenticate, config: { cachedUser: true } },
+            async (request) => request.user,
+          );
         },
       });
     });
@@ -71,6 +76,55 @@ for (const dialect of DIALECTS) {
       const responses = await Promise.all(Array.from({ length: 8 }, () => me(`Bearer ${token}`)));
       expect(responses.map((response) => response.statusCode)).toEqual(Array(8).fill(200));
       expect(new Set(responses.map((response) => response.json().id)).size).toBe(1);
+    });
+
+    it('cachedUser routes: a user row deleted meanwhile breaks nothing, and is re-created', async () => {
+      const authorization = `Bearer ${await tokenFor({ email: 'gone@example.com', subject: 'gone' })}`;
+      const cached = () =>
+        test.app.inject({ method: 'GET', url: '/test/cached-user', headers: { authorization } });
+      const first = (await me(authorization)).json().id;
+      expect((await cached()).json()).toMatchObject({ id: first, subject: 'gone' });
+      await test.handle.db.deleteFrom('users').where('subject', '=', 'gone').execute();
+      // Served from the cache: the old id, whose rows went with it; a read just finds nothing.
+      expect((await cached()).json().id).toBe(first);
+      const list = await test.app.inject({
+        method: 'GET',
+        url: '/api/connections',
+        headers: { authorization },
+      });
+      expect(list.statusCode).toBe(200);
+      expect(list.json()).toMatchObject({ items: [], total: 0 });
+      // A route that reads the row re-creates it, and cached routes follow the new row at once.
+      const second = (await me(authorization)).json().id;
+      expect(second).not.toBe(first);
+      expect((await cached()).json().id).toBe(second);
+      const rows = await test.handle.db
+        .selectFrom('users')
+        .select('id')
+        .where('subject', '=', 'gone')
+        .execute();
+      expect(rows).toEqual([{ id: second }]);
+    });
+
+    it('cachedUser routes still sync email and role, and still answer 409 on an email conflict', async () => {
+      const call = async (claims: { email: string; subject: string; role?: 'admin' }) =>
+        test.app.inject({
+          method: 'GET',
+          url: '/test/cached-user',
+          headers: { authorization: `Bearer ${await tokenFor(claims)}` },
+        });
+      const first = (await call({ email: 'c1@example.com', subject: 'cached-sync' })).json();
+      const second = await call({ email: 'c2@example.com', subject: 'cached-sync', role: 'admin' });
+      expect(second.json()).toMatchObject({ id: first.id, email: 'c2@example.com', role: 'admin' });
+      const row = await test.handle.db
+        .selectFrom('users')
+        .select(['email', 'role'])
+        .where('subject', '=', 'cached-sync')
+        .executeTakeFirst();
+      expect(row).toEqual({ email: 'c2@example.com', role: 'admin' });
+      const conflict = await call({ email: 'c2@example.com', subject: 'someone-else' });
+      expect(conflict.statusCode).toBe(409);
+      expect(conflict.json().code).toBe('CFM_EMAIL_CONFLICT');
     });
 
     it('answers 401 CFM_AUTH_REQUIRED without credentials', async () => {

@@ -130,6 +130,49 @@ for (const dialect of DIALECTS) {
       expect(fixture.provider.counts.refresh).toBe(1);
     });
 
+    it('concurrent callers on a fresh token share one read (one decrypted object)', async () => {
+      const { fixture, connectionId, manager, stored } = await setUp(dialect);
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => manager.getFreshCredentials(connectionId)),
+      );
+      expect(new Set(results).size).toBe(1);
+      expect(results[0]).toEqual(await stored());
+      expect(fixture.provider.counts.refresh).toBe(0);
+      // The shared read is over: the next caller reads the row again.
+      expect(await manager.getFreshCredentials(connectionId)).not.toBe(results[0]);
+    });
+
+    it('a caller whose token was rejected never joins a read that would hand it back', async () => {
+      const { fixture, connectionId, manager, stored } = await setUp(dialect);
+      const before = await stored();
+      // The plain read starts first and is still in flight when the retry comes in.
+      const [, retried] = await Promise.all([
+        manager.getFreshCredentials(connectionId),
+        manager.getFreshCredentials(connectionId, { rejectedAccessToken: before.accessToken }),
+      ]);
+      expect((retried as OAuth2Credentials).accessToken).not.toBe(before.accessToken);
+      expect(fixture.provider.counts.refresh).toBe(1);
+      // After the refresh, plain callers get the new token.
+      const after = (await manager.getFreshCredentials(connectionId)) as OAuth2Credentials;
+      expect(after.accessToken).toBe((retried as OAuth2Credentials).accessToken);
+    });
+
+    it('a failed shared read is not kept: the next caller tries again', async () => {
+      const { fixture, connectionId, manager } = await setUp(dialect);
+      const saved = await credentialsRow(fixture, connectionId);
+      await fixture.handle.db.deleteFrom('credentials').execute();
+      const failures = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          manager.getFreshCredentials(connectionId).catch((caught: unknown) => caught),
+        ),
+      );
+      for (const error of failures) {
+        expect(ServiceError.is(error) && error.code).toBe('CFM_CREDENTIALS_MISSING');
+      }
+      await fixture.handle.db.insertInto('credentials').values(saved).execute();
+      await expect(manager.getFreshCredentials(connectionId)).resolves.toMatchObject({ type: 'oauth2' });
+    });
+
     it('says so when there are no credentials', async () => {
       const { fixture, connectionId, manager } = await setUp(dialect);
       await fixture.handle.db.deleteFrom('credentials').execute();

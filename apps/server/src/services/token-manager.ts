@@ -43,6 +43,8 @@ export class TokenManager {
   readonly #context: EngineContext;
   readonly #store: CredentialStore;
   readonly #inFlight = new Map<string, Promise<Credentials>>();
+  /** Reads (load + decrypt + maybe refresh) in progress per connection, shared by concurrent callers. */
+  readonly #reads = new Map<string, Promise<Credentials>>();
   readonly #refreshTimeoutMs: number;
 
   constructor(context: EngineContext, options: TokenManagerOptions = {}) {
@@ -51,20 +53,36 @@ export class TokenManager {
     this.#refreshTimeoutMs = options.refreshTimeoutMs ?? 15_000;
   }
 
-  /** Decrypted credentials for an outbound call, refreshed first when due. `CFM_CREDENTIALS_MISSING` when none. */
-  async getFreshCredentials(
-    connectionId: string,
-    options: FreshCredentialsOptions = {},
-  ): Promise<Credentials> {
+  /**
+   * Decrypted credentials for an outbound call, refreshed first when due. `CFM_CREDENTIALS_MISSING` when none.
+   * Concurrent callers for one connection share one read of the row (and the refresh it may start), so a
+   * burst costs one query and one decryption. A caller that saw a token rejected never joins a shared
+   * read, which could hand back that very token; it reads the row itself.
+   */
+  getFreshCredentials(connectionId: string, options: FreshCredentialsOptions = {}): Promise<Credentials> {
+    if (options.rejectedAccessToken !== undefined) {
+      return this.#read(connectionId, options.rejectedAccessToken);
+    }
+    const running = this.#reads.get(connectionId);
+    if (running) return running;
+    const read = this.#read(connectionId, undefined).finally(() => {
+      if (this.#reads.get(connectionId) === read) this.#reads.delete(connectionId);
+    });
+    this.#reads.set(connectionId, read);
+    return read;
+  }
+
+  async #read(connectionId: string, rejectedAccessToken: string | undefined): Promise<Credentials> {
     const stored = await this.#store.load(this.#context.database.db, connectionId);
     if (!stored) throw missing(connectionId);
     const now = clockOf(this.#context)();
-    if (!needsRefresh(stored.row, stored.credentials, now, options.rejectedAccessToken))
-      return stored.credentials;
+    if (!needsRefresh(stored.row, stored.credentials, now, rejectedAccessToken)) return stored.credentials;
     const running = this.#inFlight.get(connectionId);
     if (running) return running;
-    const refresh = this.#refresh(connectionId, options.rejectedAccessToken).finally(() => {
+    const refresh = this.#refresh(connectionId, rejectedAccessToken).finally(() => {
       this.#inFlight.delete(connectionId);
+      // Callers arriving after the refresh wrote must read the new row, not join a read begun before it.
+      this.#reads.delete(connectionId);
     });
     this.#inFlight.set(connectionId, refresh);
     return refresh;

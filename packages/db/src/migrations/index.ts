@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026_11_29_0001_initial.js';
+import * as connectionListIndex from './2026_11_29_0002_connection-list-index.js';
 
 /**
  * Every migration, by name. A static map (not a folder scan) so it works from `dist` and bundles.
@@ -7,4 +8,5 @@ import * as initial from './2026_11_29_0001_initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '2026_11_29_0001_initial': initial,
+  '2026_11_29_0002_connection-list-index': connectionListIndex,
 };
