@@ -33,9 +33,14 @@ async function detectDialects(): Promise<Dialect[]> {
   if (failure === undefined) {
     return ['sqlite', 'postgres'];
   }
-  process.stderr.write(
-    `PostgreSQL suite SKIPPED: ${failure} (set TEST_POSTGRES_URL, or CI=true to require it)\n`,
-  );
+  // Said once per run: the root global setup sets CFM_TEST_DIALECTS_ANNOUNCED after saying it, and test
+  // workers inherit that; a package's own `vitest run` has no global setup and says it here.
+  if (process.env['CFM_TEST_DIALECTS_ANNOUNCED'] !== '1') {
+    process.stderr.write(
+      `PostgreSQL suite SKIPPED: ${failure} (set TEST_POSTGRES_URL, or CI=true to require it)\n`,
+    );
+    process.env['CFM_TEST_DIALECTS_ANNOUNCED'] = '1';
+  }
   return ['sqlite'];
 }
 
