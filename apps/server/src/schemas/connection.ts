@@ -101,7 +101,10 @@ export const ConnectionList = Type.Object(
     limit: Type.Integer(),
     offset: Type.Integer(),
   },
-  { title: 'ConnectionList' },
+  {
+    title: 'ConnectionList',
+    description: 'A page of your connections, with the total number matching the filters.',
+  },
 );
 
 export type ConnectionView = Static<typeof ConnectionResponse>;

@@ -27,7 +27,30 @@ function byPackage(results: DiscoveredConnector[], name: string): DiscoveredConn
   return found;
 }
 
+const HANGING_FIXTURES = fileURLToPath(new URL('../../test/fixtures/hanging-connectors', import.meta.url));
+
 describe('discoverConnectors', () => {
+  it('reports a package whose import never settles as failed instead of waiting for it', async () => {
+    const logger = recordingLogger();
+    const results = await discoverConnectors({
+      serverDirectory: SERVER_DIRECTORY,
+      connectorPackages: [],
+      connectorsDir: HANGING_FIXTURES,
+      logger,
+      importTimeoutMs: 200,
+    });
+    const hanging = byPackage(results, 'cfm-fixture-hangs');
+    expect(hanging).toMatchObject({ status: 'failed', key: 'cfm-fixture-hangs' });
+    expect(hanging.status !== 'loaded' && hanging.reason).toMatch(
+      /importing \.\/index\.js failed: .*within 200 ms/,
+    );
+    expect(logger.warnings.some((line) => line.includes('cfm-fixture-hangs'))).toBe(true);
+    // The server's own connector dependencies still load.
+    expect(results.filter((result) => result.status === 'loaded').map((result) => result.key)).toContain(
+      'slack',
+    );
+  });
+
   it('loads good packages and reports every broken one with a status and a reason', async () => {
     const logger = recordingLogger();
     const results = await discoverConnectors({

@@ -38,6 +38,27 @@ export interface DiscoverConnectorsOptions extends FindConnectorPackagesOptions 
   logger: Logger;
   /** The SDK version packages are checked against; default the running SDK's. */
   sdkVersion?: string;
+  /** How long one package may take to import before it is reported as failed. Default 10 s. */
+  importTimeoutMs?: number;
+}
+
+const DEFAULT_IMPORT_TIMEOUT_MS = 10_000;
+
+/**
+ * An import cannot be cancelled, but start-up need not wait for it: a package whose module never settles
+ * (a top-level await on something that never comes) is reported as failed and the others load.
+ */
+async function importBounded(url: string, timeoutMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`did not finish within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([import(url), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A key-like id for a package that failed before its key was known: `@acme/connector-x` → `acme-connector-x`. */
@@ -59,7 +80,11 @@ function firstLine(error: unknown): string {
   return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON)}…` : line;
 }
 
-async function loadCandidate(candidate: PackageCandidate, sdkVersion: string): Promise<DiscoveredConnector> {
+async function loadCandidate(
+  candidate: PackageCandidate,
+  sdkVersion: string,
+  importTimeoutMs: number,
+): Promise<DiscoveredConnector> {
   const { name } = candidate;
   const version =
     typeof candidate.packageJson?.['version'] === 'string' ? candidate.packageJson['version'] : null;
@@ -82,7 +107,10 @@ async function loadCandidate(candidate: PackageCandidate, sdkVersion: string): P
 
   let namespace: unknown;
   try {
-    namespace = await import(pathToFileURL(join(candidate.directory, manifest.manifest.entry)).href);
+    namespace = await importBounded(
+      pathToFileURL(join(candidate.directory, manifest.manifest.entry)).href,
+      importTimeoutMs,
+    );
   } catch (error) {
     return failed(`${name}: importing ${manifest.manifest.entry} failed: ${firstLine(error)}`);
   }
@@ -108,11 +136,12 @@ async function loadCandidate(candidate: PackageCandidate, sdkVersion: string): P
  */
 export async function discoverConnectors(options: DiscoverConnectorsOptions): Promise<DiscoveredConnector[]> {
   const sdkVersion = options.sdkVersion ?? SDK_VERSION;
+  const importTimeout = options.importTimeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
   const candidates = await findConnectorPackages(options);
   const results: DiscoveredConnector[] = [];
   const owners = new Map<string, string>();
   for (const candidate of candidates) {
-    let result = await loadCandidate(candidate, sdkVersion);
+    let result = await loadCandidate(candidate, sdkVersion, importTimeout);
     const owner = owners.get(result.key);
     if (owner !== undefined) {
       const reason =

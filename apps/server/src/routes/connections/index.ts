@@ -54,7 +54,10 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Create a pending connection (with API-key or basic credentials for connectors that take them)',
         security: BEARER_SECURITY,
         body: CreateConnectionBody,
-        response: { 201: ConnectionResponse, ...errorResponses(400, 401, 404, 409, 500, 503) },
+        response: {
+          201: Type.With(ConnectionResponse, { description: 'The created connection.' }),
+          ...errorResponses(400, 401, 404, 409, 500, 503),
+        },
       },
     },
     async (request, reply) =>
@@ -71,7 +74,10 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One of your connections',
         security: BEARER_SECURITY,
         params: ConnectionIdParams,
-        response: { 200: ConnectionResponse, ...errorResponses(400, 401, 404, 500, 503) },
+        response: {
+          200: Type.With(ConnectionResponse, { description: 'The connection.' }),
+          ...errorResponses(400, 401, 404, 500, 503),
+        },
       },
     },
     async (request) => getConnection(app.db, request.user!.id, request.params.id),
@@ -87,7 +93,10 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: BEARER_SECURITY,
         params: ConnectionIdParams,
         body: UpdateConnectionBody,
-        response: { 200: ConnectionResponse, ...errorResponses(400, 401, 404, 409, 500, 503) },
+        response: {
+          200: Type.With(ConnectionResponse, { description: 'The connection with its new config_data.' }),
+          ...errorResponses(400, 401, 404, 409, 500, 503),
+        },
       },
     },
     async (request) =>

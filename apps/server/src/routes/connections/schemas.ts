@@ -27,5 +27,9 @@ export const TestResultResponse = Type.Object(
       Type.Null(),
     ]),
   },
-  { title: 'ConnectionTestResult' },
+  {
+    title: 'ConnectionTestResult',
+    description:
+      'The test outcome: `success` and a message; on success the account identity and a small data sample.',
+  },
 );

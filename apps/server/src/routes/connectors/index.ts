@@ -50,7 +50,10 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'One connector by key',
         security: BEARER_SECURITY,
         params: ConnectorKeyParams,
-        response: { 200: ConnectorResponse, ...errorResponses(400, 401, 404, 500, 503) },
+        response: {
+          200: Type.With(ConnectorResponse, { description: 'The connector.' }),
+          ...errorResponses(400, 401, 404, 500, 503),
+        },
       },
     },
     async (request) => {
@@ -72,7 +75,10 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Declare a custom connector (admin); its client secret is stored encrypted and never returned',
         security: BEARER_SECURITY,
         body: CreateCustomConnectorBody,
-        response: { 201: ConnectorResponse, ...errorResponses(400, 401, 403, 409, 500, 503) },
+        response: {
+          201: Type.With(ConnectorResponse, { description: 'The created custom connector.' }),
+          ...errorResponses(400, 401, 403, 409, 500, 503),
+        },
       },
     },
     async (request, reply) => reply.code(201).send(await createCustomConnector(admin(), request.body)),
@@ -90,7 +96,10 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: BEARER_SECURITY,
         params: ConnectorKeyParams,
         body: UpdateConnectorBody,
-        response: { 200: ConnectorResponse, ...errorResponses(400, 401, 403, 404, 500, 503) },
+        response: {
+          200: Type.With(ConnectorResponse, { description: 'The updated connector.' }),
+          ...errorResponses(400, 401, 403, 404, 500, 503),
+        },
       },
     },
     async (request) => updateConnector(admin(), request.params.key, request.body),

@@ -5,7 +5,10 @@ import { CONNECTOR_KEY_PATTERN } from '../../schemas/custom-connector.js';
 export { CreateCustomConnectorBody, UpdateConnectorBody } from '../../schemas/custom-connector.js';
 export { ConnectorResponse };
 
-export const ConnectorList = Type.Array(ConnectorResponse, { title: 'ConnectorList' });
+export const ConnectorList = Type.Array(ConnectorResponse, {
+  title: 'ConnectorList',
+  description: 'Every connector, with its load status and whether it is configured.',
+});
 
 export const ConnectorKeyParams = Type.Object(
   {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '../../errors.js';
 import { toAppError } from '../../plugins/error-handler.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
@@ -182,7 +183,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: ConnectorParams,
         querystring: CallbackQuery,
         response: {
-          200: CallbackResult,
+          200: Type.With(CallbackResult, {
+            description:
+              'Connected (the request prefers `Accept: application/json`): the connection created or updated.',
+          }),
           302: CallbackRedirect,
           ...errorResponses(500, 503),
           400: oauthError(STATE_ERRORS),

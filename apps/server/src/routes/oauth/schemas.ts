@@ -37,7 +37,10 @@ export const AuthorizeResponse = Type.Object(
       description: 'The signed state also carried in the URL; single use, expires after a few minutes.',
     }),
   },
-  { title: 'OAuthAuthorization' },
+  {
+    title: 'OAuthAuthorization',
+    description: "The provider's authorization URL to send the browser to, and its state.",
+  },
 );
 
 const callbackFields = {
@@ -86,7 +89,10 @@ export const CallbackResult = Type.Object(
     message: Type.String({ examples: ['Connected to Jira'] }),
     connection_id: Type.String({ format: 'uuid' }),
   },
-  { title: 'OAuthCallbackResult' },
+  {
+    title: 'OAuthCallbackResult',
+    description: 'Connected: the connection created or updated with the new credentials.',
+  },
 );
 
 export const CallbackRedirect = Type.Null({
