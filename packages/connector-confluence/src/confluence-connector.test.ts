@@ -1,5 +1,6 @@
-import type { ConnectorContextOptions, OAuth2Credentials } from '@cfm/connector-sdk';
-import { createConnectorContext, createOAuth2Client, createOriginRewriter } from '@cfm/connector-sdk';
+import type { OAuth2Credentials } from '@cfm/connector-sdk';
+import { createOAuth2Client } from '@cfm/connector-sdk';
+import { contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confluenceConnector } from './confluence-connector.js';
 import { type FakeConfluence, fakeSite, startFakeConfluence } from './testing/index.js';
@@ -12,15 +13,15 @@ const SCOPES = [
 ];
 const REDIRECT_URI = 'http://127.0.0.1:5173/oauth/callback';
 
+/** The connector's context against the fake, as the SDK testing kit builds it (one attempt, no retries). */
 function contextFor(
   fake: FakeConfluence,
   credentials: OAuth2Credentials,
-  options: Partial<ConnectorContextOptions<{ site?: string }>> = {},
+  options: { metadata?: Record<string, unknown>; config?: { site?: string } } = {},
 ) {
-  return createConnectorContext<{ site?: string }>(confluenceConnector, {
-    config: {},
+  return sdkContextFor<{ site?: string }>(confluenceConnector, {
     credentials,
-    rewriteUrl: createOriginRewriter(fake.rewrite),
+    rewrite: fake.rewrite,
     ...options,
   });
 }

@@ -1,5 +1,6 @@
-import type { ConnectorContextOptions, OAuth2Credentials } from '@cfm/connector-sdk';
-import { createConnectorContext, createOAuth2Client, createOriginRewriter } from '@cfm/connector-sdk';
+import type { OAuth2Credentials } from '@cfm/connector-sdk';
+import { createOAuth2Client } from '@cfm/connector-sdk';
+import { contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jiraConnector } from './jira-connector.js';
 import { type FakeJira, fakeSite, startFakeJira } from './testing/index.js';
@@ -7,21 +8,13 @@ import { type FakeJira, fakeSite, startFakeJira } from './testing/index.js';
 const SCOPES = ['read:jira-work', 'read:jira-user'];
 const REDIRECT_URI = 'http://127.0.0.1:5173/oauth/callback';
 
-function rewriterFor(fake: FakeJira) {
-  return createOriginRewriter(new Map(Object.entries(fake.originOverrides)));
-}
-
+/** The connector's context against the fake, as the SDK testing kit builds it (one attempt, no retries). */
 function contextFor(
   fake: FakeJira,
   credentials: OAuth2Credentials,
-  options: Partial<ConnectorContextOptions<{ site?: string }>> = {},
+  options: { metadata?: Record<string, unknown>; config?: { site?: string } } = {},
 ) {
-  return createConnectorContext<{ site?: string }>(jiraConnector, {
-    config: {},
-    credentials,
-    rewriteUrl: rewriterFor(fake),
-    ...options,
-  });
+  return sdkContextFor<{ site?: string }>(jiraConnector, { credentials, rewrite: fake.rewrite, ...options });
 }
 
 describe('jira connector against the fake Atlassian', () => {

@@ -67,7 +67,7 @@ function limitOf(query: Record<string, string>, max: number): number {
  * @example
  * ```ts
  * const fake = await startFakeConfluence({ sites: [fakeSite('acme', [])] });
- * const rewriteUrl = createOriginRewriter(new Map(Object.entries(fake.originOverrides)));
+ * const rewriteUrl = createOriginRewriter(fake.rewrite);
  * ```
  */
 export async function startFakeConfluence(options: FakeConfluenceOptions = {}): Promise<FakeConfluence> {

@@ -70,7 +70,7 @@ function issueBody(site: FakeAtlassianSite, issue: FakeJiraIssue, fields: string
  * @example
  * ```ts
  * const fake = await startFakeJira({ sites: [fakeSite('acme', [])] });
- * const rewriteUrl = createOriginRewriter(new Map(Object.entries(fake.originOverrides)));
+ * const rewriteUrl = createOriginRewriter(fake.rewrite);
  * ```
  */
 export async function startFakeJira(options: FakeJiraOptions = {}): Promise<FakeJira> {
