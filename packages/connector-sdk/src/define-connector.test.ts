@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { describe, expect, it } from 'vitest';
-import { defineConnector, isConnectorDefinition } from './define-connector.js';
+import { defineConnector } from './define-connector.js';
 import type { ConnectorSpec } from './types.js';
-import { validateConnectorDefinition } from './validate-connector-definition.js';
+import { isConnectorDefinition, validateConnectorDefinition } from './validate-connector-definition.js';
 
 function validSpec(): ConnectorSpec {
   return {

@@ -44,15 +44,6 @@ export function defineConnector<TConfigSchema extends TObject>(
   return definition as unknown as ConnectorDefinition<TConfigSchema>;
 }
 
-/** True for a definition made by `defineConnector`, from this or any other copy of the SDK. */
-export function isConnectorDefinition(value: unknown): value is ConnectorDefinition {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { [CONNECTOR_DEFINITION_BRAND]?: unknown })[CONNECTOR_DEFINITION_BRAND] === true
-  );
-}
-
 // Freezes plain data (descriptors, scopes); TypeBox schemas are data too, so they freeze the same way.
 function deepFreeze(value: object): void {
   Object.freeze(value);

@@ -1,4 +1,5 @@
 import { parseRetryAfter } from './http/retry-after.js';
+import { isRecord } from './is-record.js';
 
 /** Why a connector call failed, in terms the platform can act on. */
 export type ConnectorErrorReason = 'auth' | 'permission' | 'config' | 'network' | 'rate_limited' | 'provider';
@@ -77,15 +78,14 @@ export function safeProviderCode(value: unknown): string | undefined {
  * `{ok:false,error}`), `{error: {code}}`, `{code}` (Notion), `{errors: ["x"]}` (Datadog), `{err}` (Figma).
  */
 export function extractProviderCode(body: unknown): string | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const record = body as Record<string, unknown>;
-  const error = record['error'];
+  if (!isRecord(body)) return undefined;
+  const error = body['error'];
   if (typeof error === 'string') return safeProviderCode(error);
   if (typeof error === 'object' && error !== null) {
     const nested = error as Record<string, unknown>;
     return safeProviderCode(nested['code']) ?? safeProviderCode(nested['type']);
   }
-  const errors = record['errors'];
+  const errors = body['errors'];
   if (Array.isArray(errors) && errors.length > 0) {
     const first: unknown = errors[0];
     if (typeof first === 'string') return safeProviderCode(first);
@@ -93,7 +93,7 @@ export function extractProviderCode(body: unknown): string | undefined {
       return safeProviderCode((first as Record<string, unknown>)['code']);
     }
   }
-  return safeProviderCode(record['code']) ?? safeProviderCode(record['err']);
+  return safeProviderCode(body['code']) ?? safeProviderCode(body['err']);
 }
 
 const SLACK_AUTH_ERRORS = new Set([

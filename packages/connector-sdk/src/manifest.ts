@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import semver from 'semver';
-import { isConnectorDefinition } from './define-connector.js';
+import { isRecord } from './is-record.js';
 import type { ConnectorManifest } from './types.js';
 import { CONTRACT_VERSION, MANIFEST_FIELD } from './types.js';
+import { isConnectorDefinition } from './validate-connector-definition.js';
 
-const SDK_PACKAGE_NAME = '@cfm/connector-sdk';
+export const SDK_PACKAGE_NAME = '@cfm/connector-sdk';
 
 // Read at runtime (from src/ in tests and dist/ once built: both sit one level below the package root),
 // so the version can never drift from package.json.
@@ -16,10 +17,6 @@ export const SDK_VERSION: string = ownPackage.version;
 export type ManifestCheck =
   | { ok: true; manifest: ConnectorManifest }
   | { ok: false; status: 'incompatible' | 'failed'; reason: string };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Decides whether a connector package can be loaded by this SDK version, from its package.json:

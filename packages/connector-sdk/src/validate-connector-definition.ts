@@ -1,16 +1,23 @@
+import { isRecord } from './is-record.js';
+import type { ConnectorDefinition } from './types.js';
 import { CONTRACT_VERSION } from './types.js';
 
 export const CONNECTOR_DEFINITION_BRAND = Symbol.for('cfm.connector-definition');
+
+/** True for a definition made by `defineConnector`, from this or any other copy of the SDK. */
+export function isConnectorDefinition(value: unknown): value is ConnectorDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { [CONNECTOR_DEFINITION_BRAND]?: unknown })[CONNECTOR_DEFINITION_BRAND] === true
+  );
+}
 
 const KEY_PATTERN = /^[a-z][a-z0-9-]{1,63}$/;
 const AUTH_TYPES = ['oauth2', 'api_key', 'basic', 'none'];
 const HOOK_NAMES = ['buildAuthorizeUrl', 'exchangeCode', 'refresh', 'revoke', 'parseTokenResponse'];
 
 type Problems = string[];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isNonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.trim().length > 0;
@@ -183,7 +190,7 @@ export function connectorSpecProblems(spec: unknown): string[] {
 export function validateConnectorDefinition(value: unknown): { ok: true } | { ok: false; errors: string[] } {
   if (!isRecord(value)) return { ok: false, errors: ['the export is not an object'] };
   const errors: string[] = [];
-  if ((value as { [CONNECTOR_DEFINITION_BRAND]?: unknown })[CONNECTOR_DEFINITION_BRAND] !== true) {
+  if (!isConnectorDefinition(value)) {
     errors.push('the export was not created by defineConnector from @cfm/connector-sdk');
   }
   if (value['contractVersion'] !== CONTRACT_VERSION) {

@@ -1,9 +1,10 @@
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConnector } from '../define-connector.js';
-import { ConnectorError } from '../errors.js';
+import type { ConnectorError } from '../errors.js';
 import { createOriginRewriter } from '../http/origin-rewriter.js';
 import { type LocalServer, sendJson, startLocalServer } from '../test/local-server.js';
+import { connectorErrorOf } from '../testing/rejection-of.js';
 import type { OAuth2AuthDescriptor, OAuth2Hooks } from '../types.js';
 import { createOAuth2Client } from './oauth2-client.js';
 import { createPkcePair } from './pkce.js';
@@ -107,12 +108,9 @@ function lastRequestTo(path: string) {
   return found;
 }
 
+/** The `ConnectorError` the call fails with, checked to repeat none of the secrets. */
 async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!ConnectorError.is(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
+  const error = await connectorErrorOf(promise);
   for (const secret of SECRETS) expect(error.message).not.toContain(secret);
   return error;
 }

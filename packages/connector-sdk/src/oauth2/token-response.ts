@@ -1,4 +1,5 @@
 import { ConnectorError, connectorErrorFromResponse, safeProviderCode } from '../errors.js';
+import { isRecord } from '../is-record.js';
 import type { OAuth2Credentials, TokenResponseInput, TokenSet } from '../types.js';
 
 /** Token response fields the default parser turns into credentials, or drops as transport noise. */
@@ -103,7 +104,7 @@ function parseExpiresIn(value: unknown, now: number): string | null {
  */
 export function parseTokenResponse(input: TokenResponseInput, step = 'Token request'): TokenSet {
   const { body, previous } = input;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isRecord(body)) {
     throw new ConnectorError(
       `${step} failed: token endpoint answered HTTP ${input.status} without a JSON object`,
       {
@@ -112,11 +113,10 @@ export function parseTokenResponse(input: TokenResponseInput, step = 'Token requ
       },
     );
   }
-  const record = body as Record<string, unknown>;
-  if (record['ok'] === false || typeof record['error'] === 'string') {
+  if (body['ok'] === false || typeof body['error'] === 'string') {
     throw tokenEndpointError(step, input.status, input.headers, body);
   }
-  const accessToken = record['access_token'];
+  const accessToken = body['access_token'];
   if (typeof accessToken !== 'string' || accessToken === '') {
     throw new ConnectorError(`${step} failed: token endpoint answered without an access_token`, {
       reason: 'provider',
@@ -126,18 +126,18 @@ export function parseTokenResponse(input: TokenResponseInput, step = 'Token requ
   const credentials: OAuth2Credentials = {
     type: 'oauth2',
     accessToken,
-    expiresAt: parseExpiresIn(record['expires_in'], Date.now()),
+    expiresAt: parseExpiresIn(body['expires_in'], Date.now()),
   };
   const refreshToken =
-    typeof record['refresh_token'] === 'string' ? record['refresh_token'] : previous?.refreshToken;
+    typeof body['refresh_token'] === 'string' ? body['refresh_token'] : previous?.refreshToken;
   if (refreshToken) credentials.refreshToken = refreshToken;
-  if (typeof record['token_type'] === 'string') credentials.tokenType = record['token_type'];
-  const scopes = parseScopes(record['scope']) ?? previous?.scopes;
+  if (typeof body['token_type'] === 'string') credentials.tokenType = body['token_type'];
+  const scopes = parseScopes(body['scope']) ?? previous?.scopes;
   if (scopes) credentials.scopes = scopes;
 
   const extra: Record<string, unknown> = {};
   const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(record)) {
+  for (const [key, value] of Object.entries(body)) {
     if (STANDARD_FIELDS.has(key)) continue;
     if (SECRET_KEY.test(key) || containsSecret(value)) extra[key] = value;
     else metadata[key] = value;

@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'vitest';
-import { checkManifest } from '../manifest.js';
+import { checkManifest, SDK_PACKAGE_NAME } from '../manifest.js';
 import type { ConnectorManifest } from '../types.js';
 import { MANIFEST_KEYWORD } from '../types.js';
-
-const SDK_PACKAGE_NAME = '@cfm/connector-sdk';
 
 /**
  * Asserts (with vitest's `expect`) that a connector package's `package.json` is loadable: a valid

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConnectorContext } from '../connector-context.js';
-import { isConnectorDefinition } from '../define-connector.js';
 import { ConnectorError } from '../errors.js';
-import { createOriginRewriter } from '../http/origin-rewriter.js';
-import { createOAuth2Client, type OAuth2Client } from '../oauth2/oauth2-client.js';
 import { createPkcePair } from '../oauth2/pkce.js';
-import type { ClientCredentials, ConnectorContext, ConnectorDefinition, TokenSet } from '../types.js';
-import { validateConnectorDefinition } from '../validate-connector-definition.js';
+import type { ClientCredentials, ConnectorDefinition } from '../types.js';
+import { isConnectorDefinition, validateConnectorDefinition } from '../validate-connector-definition.js';
+import { type FakeFlow, fakeFlow } from './fake-flow.js';
 import type { FakeOAuth2Provider } from './fake-oauth2-types.js';
+import { rejectionOf } from './rejection-of.js';
 
 /**
  * What the kit needs from a provider: a {@link FakeOAuth2Provider} (or a vendor fake built on one) plus
@@ -58,12 +56,7 @@ export interface ConformanceOptions {
 }
 
 async function expectConnectorError(promise: Promise<unknown>, reason: ConnectorError['reason']) {
-  const error = await promise.then(
-    () => {
-      throw new Error(`expected a ConnectorError with reason "${reason}", but the call succeeded`);
-    },
-    (caught: unknown) => caught,
-  );
+  const error = await rejectionOf(promise);
   expect(ConnectorError.is(error), `expected a ConnectorError, got: ${String(error)}`).toBe(true);
   expect((error as ConnectorError).reason).toBe(reason);
   return error as ConnectorError;
@@ -95,16 +88,16 @@ export function describeConformance(options: ConformanceOptions): void {
 
   describe(`${key}: connector conformance`, () => {
     let provider: ConformanceProvider | undefined;
-    let oauth: OAuth2Client;
-    let rewriteUrl: (url: string) => string;
+    // The browser flow and the connector's context, as the kit's flow helpers run them (one attempt per call,
+    // so the kit asserts what a single answer turns into).
+    let flow: FakeFlow;
 
     beforeAll(async () => {
       provider = await options.startProvider();
-      rewriteUrl = createOriginRewriter(provider.rewrite);
-      oauth = createOAuth2Client(connector, {
+      flow = fakeFlow(connector, provider, {
         client,
         config,
-        rewriteUrl,
+        redirectUri,
         ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
       });
     });
@@ -116,47 +109,6 @@ export function describeConformance(options: ConformanceOptions): void {
       if (!provider) throw new Error('the provider did not start');
       return provider;
     };
-
-    function authorize() {
-      const pkce = createPkcePair();
-      const state = randomUUID();
-      const url = oauth.buildAuthorizeUrl({
-        redirectUri,
-        state,
-        ...(expectations.pkce && { codeChallenge: pkce.challenge }),
-      });
-      return { url, state, verifier: pkce.verifier };
-    }
-
-    /** The whole browser flow: authorize, approve at the fake, exchange the code. */
-    async function connect(): Promise<TokenSet> {
-      const { url, state, verifier } = authorize();
-      const approval = await fake().approve(url);
-      expect(approval.state).toBe(state);
-      const callbackParams: Record<string, string> = {};
-      for (const name of oauth.descriptor.callbackParams ?? []) {
-        const value = approval.params[name];
-        if (value !== undefined) callbackParams[name] = value;
-      }
-      return oauth.exchangeCode({
-        code: approval.code,
-        redirectUri,
-        callbackParams,
-        ...(expectations.pkce && { codeVerifier: verifier }),
-      });
-    }
-
-    function contextFor(tokens: TokenSet): ConnectorContext {
-      return createConnectorContext(connector, {
-        config,
-        credentials: tokens.credentials,
-        metadata: tokens.metadata ?? {},
-        rewriteUrl,
-        // One attempt: the kit asserts what a single answer turns into.
-        retries: 0,
-        ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
-      });
-    }
 
     it('is a valid, branded definition with a well-formed key and an OAuth 2 descriptor', () => {
       expect(isConnectorDefinition(connector)).toBe(true);
@@ -171,8 +123,14 @@ export function describeConformance(options: ConformanceOptions): void {
     });
 
     it('builds an authorize URL with client, redirect, state, scopes, PKCE and fixed parameters', () => {
-      const { url, state } = authorize();
-      const parsed = new URL(url);
+      const state = randomUUID();
+      const parsed = new URL(
+        flow.oauth.buildAuthorizeUrl({
+          redirectUri,
+          state,
+          ...(expectations.pkce && { codeChallenge: createPkcePair().challenge }),
+        }),
+      );
       expect([...fake().rewrite.values()]).toContain(parsed.origin);
       const params = parsed.searchParams;
       expect(params.get('response_type')).toBe('code');
@@ -195,40 +153,40 @@ export function describeConformance(options: ConformanceOptions): void {
 
     it('exchanges an approved code over HTTP for credentials, keeping secrets out of metadata', async () => {
       const before = fake().counts.token;
-      const tokens = await connect();
+      const tokens = await flow.connect();
       expect(fake().counts.token).toBe(before + 1);
       const { credentials } = tokens;
       expect(credentials.type).toBe('oauth2');
       expect(credentials.accessToken).not.toBe('');
       expect(fake().tokens.some((token) => token.value === credentials.accessToken)).toBe(true);
       if (issuesRefreshToken) expect(credentials.refreshToken).toBeTypeOf('string');
-      const metadata = JSON.stringify(tokens.metadata ?? {});
+      const metadata = JSON.stringify(tokens.metadata);
       expect(metadata).not.toContain(credentials.accessToken);
       if (credentials.refreshToken) expect(metadata).not.toContain(credentials.refreshToken);
     });
 
     if (issuesRefreshToken) {
       it('refreshes the access token, rotating or keeping the refresh token', async () => {
-        const { credentials } = await connect();
+        const { credentials } = await flow.connect();
         const before = fake().counts.refresh;
-        const refreshed = await oauth.refresh({ credentials });
+        const refreshed = await flow.oauth.refresh({ credentials });
         expect(fake().counts.refresh).toBe(before + 1);
         expect(refreshed.credentials.accessToken).not.toBe(credentials.accessToken);
         if (expectations.rotatesRefreshTokens) {
           expect(refreshed.credentials.refreshToken).toBeTypeOf('string');
           expect(refreshed.credentials.refreshToken).not.toBe(credentials.refreshToken);
           // The old refresh token died with the rotation.
-          await expectConnectorError(oauth.refresh({ credentials }), 'auth');
+          await expectConnectorError(flow.oauth.refresh({ credentials }), 'auth');
         } else if (expectations.refreshKeepsOldRefreshToken) {
           expect(refreshed.credentials.refreshToken).toBe(credentials.refreshToken);
         }
       });
 
       it('turns invalid_grant on refresh into reason "auth" without leaking the token', async () => {
-        const { credentials } = await connect();
+        const { credentials } = await flow.connect();
         const bogus = `invalid-refresh-${randomUUID()}`;
         const error = await expectConnectorError(
-          oauth.refresh({ credentials: { ...credentials, refreshToken: bogus } }),
+          flow.oauth.refresh({ credentials: { ...credentials, refreshToken: bogus } }),
           'auth',
         );
         expect(error.message).not.toContain(bogus);
@@ -237,41 +195,43 @@ export function describeConformance(options: ConformanceOptions): void {
       // A provider that issues no refresh token (Slack without rotation): nothing to refresh with, so a refresh
       // must say "reconnect" (reason auth) without asking the provider anything.
       it('has no refresh token: refresh fails with reason "auth" and never calls the provider', async () => {
-        const { credentials } = await connect();
+        const { credentials } = await flow.connect();
         expect(credentials.refreshToken).toBeUndefined();
         const before = fake().counts.refresh + fake().counts.token;
-        await expectConnectorError(oauth.refresh({ credentials }), 'auth');
+        await expectConnectorError(flow.oauth.refresh({ credentials }), 'auth');
         expect(fake().counts.refresh + fake().counts.token).toBe(before);
       });
     }
 
     it(`${expectations.hasRevoke ? 'revokes at' : 'never calls'} the provider's revocation endpoint`, async () => {
-      const tokens = await connect();
+      const tokens = await flow.connect();
       const before = fake().counts.revoke;
-      expect(oauth.canRevoke).toBe(expectations.hasRevoke);
-      await oauth.revoke({ credentials: tokens.credentials });
+      expect(flow.oauth.canRevoke).toBe(expectations.hasRevoke);
+      await flow.oauth.revoke({ credentials: tokens.credentials });
       expect(fake().counts.revoke).toBe(before + (expectations.hasRevoke ? 1 : 0));
-      if (expectations.hasRevoke) await expectConnectorError(connector.check(contextFor(tokens)), 'auth');
+      if (expectations.hasRevoke) await expectConnectorError(connector.check(flow.context(tokens)), 'auth');
     });
 
     it('check() proves valid credentials and names the account', async () => {
-      const result = await connector.check(contextFor(await connect()));
+      const result = await connector.check(flow.context(await flow.connect()));
       expect(result.identity.accountId).toBeTypeOf('string');
       expect(result.identity.accountId).not.toBe('');
     });
 
     it('check() fails with reason "auth" for a revoked or an expired access token', async () => {
-      const revoked = await connect();
+      const revoked = await flow.connect();
       fake().revokeToken(revoked.credentials.accessToken);
-      await expectConnectorError(connector.check(contextFor(revoked)), 'auth');
-      const expired = await connect();
+      await expectConnectorError(connector.check(flow.context(revoked)), 'auth');
+      const expired = await flow.connect();
       fake().expireAccessTokens();
-      await expectConnectorError(connector.check(contextFor(expired)), 'auth');
+      await expectConnectorError(connector.check(flow.context(expired)), 'auth');
     });
 
     if (connector.fetchSample) {
       it(`fetchSample() returns at most ${sampleLimit} items`, async () => {
-        const sample = await connector.fetchSample?.(contextFor(await connect()), { limit: sampleLimit });
+        const sample = await connector.fetchSample?.(flow.context(await flow.connect()), {
+          limit: sampleLimit,
+        });
         expect(sample?.kind).toBeTypeOf('string');
         expect(sample?.kind).not.toBe('');
         expect(Array.isArray(sample?.items)).toBe(true);
@@ -280,7 +240,7 @@ export function describeConformance(options: ConformanceOptions): void {
     }
 
     it('surfaces a 429 from the provider as reason "rate_limited"', async () => {
-      const context = contextFor(await connect());
+      const context = flow.context(await flow.connect());
       fake().rateLimitNext(5, { 'Retry-After': '1' });
       try {
         const error = await expectConnectorError(connector.check(context), 'rate_limited');

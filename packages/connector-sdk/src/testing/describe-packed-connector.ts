@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SDK_PACKAGE_NAME } from '../manifest.js';
 import { CONTRACT_VERSION } from '../types.js';
 import type { PackAndInstallOptions } from './pack-connector.js';
 import {
@@ -60,7 +61,7 @@ export function describePackedConnector(options: DescribePackedConnectorOptions)
       const peers = (packageJson['peerDependencies'] ?? {}) as Record<string, unknown>;
       expect({
         ...definition,
-        sdkPeerRange: peers['@cfm/connector-sdk'],
+        sdkPeerRange: peers[SDK_PACKAGE_NAME],
         ...(exports && { exports: Object.keys((packageJson['exports'] ?? {}) as object) }),
         ...(dependencies && { dependencies: packageJson['dependencies'] }),
       }).toEqual({

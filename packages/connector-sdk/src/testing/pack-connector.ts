@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SDK_PACKAGE_NAME } from '../manifest.js';
 
 const run = promisify(execFile);
-const SDK_PACKAGE_NAME = '@cfm/connector-sdk';
 export const DEFAULT_PACK_TIMEOUT_MS = 360_000;
 const IMPORT_TIMEOUT_MS = 30_000;
 // npm prints a lot on a cold cache; the default 1 MiB would fail the install for the wrong reason.
