@@ -1,8 +1,8 @@
 import { createOAuth2Client, createOriginRewriter } from '@cfm/connector-sdk';
+import { connectorErrorOf, lastRequestTo } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProbe } from './test/fake-probe.js';
 import { PROBE_SCOPES, probeConnector } from './test/probe-connector.js';
-import { rejection } from './test/rejection.js';
 import type { FakeAtlassian } from './testing/index.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:5173/oauth/callback';
@@ -57,23 +57,23 @@ describe('Atlassian OAuth 2.0 (3LO) against the fake Atlassian', () => {
       client.buildAuthorizeUrl({ redirectUri: REDIRECT_URI, state: 'state-2' }),
     );
     const first = await client.exchangeCode({ code, redirectUri: REDIRECT_URI, callbackParams: {} });
-    const exchange = fake.requests.findLast((request) => request.path === '/oauth/token');
-    expect(exchange?.headers['content-type']).toMatch(/^application\/json/);
-    expect(exchange?.headers['authorization']).toBeUndefined();
+    const exchange = lastRequestTo(fake, '/oauth/token');
+    expect(exchange.headers['content-type']).toMatch(/^application\/json/);
+    expect(exchange.headers['authorization']).toBeUndefined();
     // The fake only accepts the client secret in the body (it records it redacted).
-    expect(exchange?.body).toMatchObject({ grant_type: 'authorization_code', client_id: fake.clientId });
-    expect(exchange?.body).toHaveProperty('client_secret');
+    expect(exchange.body).toMatchObject({ grant_type: 'authorization_code', client_id: fake.clientId });
+    expect(exchange.body).toHaveProperty('client_secret');
     expect(first.credentials.refreshToken).toBeTruthy();
 
     const second = await client.refresh({ credentials: first.credentials });
     expect(second.credentials.refreshToken).toBeTruthy();
     expect(second.credentials.refreshToken).not.toBe(first.credentials.refreshToken);
     expect(second.credentials.accessToken).not.toBe(first.credentials.accessToken);
-    const refresh = fake.requests.findLast((request) => request.path === '/oauth/token');
-    expect(refresh?.body).toMatchObject({ grant_type: 'refresh_token', client_id: fake.clientId });
+    const refresh = lastRequestTo(fake, '/oauth/token');
+    expect(refresh.body).toMatchObject({ grant_type: 'refresh_token', client_id: fake.clientId });
 
     // The old refresh token died with the rotation: replaying it is Atlassian's 403 invalid_grant.
-    const replay = await rejection(client.refresh({ credentials: first.credentials }));
+    const replay = await connectorErrorOf(client.refresh({ credentials: first.credentials }));
     expect(replay).toMatchObject({
       reason: 'auth',
       status: 403,

@@ -1,8 +1,8 @@
+import { connectorErrorOf, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeProbe } from './test/fake-probe.js';
 import { probeConnector } from './test/probe-connector.js';
 import { probeContext } from './test/probe-context.js';
-import { rejection } from './test/rejection.js';
 import type { FakeAtlassian } from './testing/index.js';
 
 describe('an Atlassian connector under Atlassian rate limiting', () => {
@@ -32,7 +32,7 @@ describe('an Atlassian connector under Atlassian rate limiting', () => {
 
   it('surfaces a Retry-After longer than the bound as rate_limited instead of waiting', async () => {
     fake.rateLimitNext(1, { 'Retry-After': '120' });
-    const error = await rejection(probeConnector.check(context(2)));
+    const error = await connectorErrorOf(probeConnector.check(context(2)));
     expect(error).toMatchObject({
       reason: 'rate_limited',
       status: 429,
@@ -44,7 +44,7 @@ describe('an Atlassian connector under Atlassian rate limiting', () => {
   it('reads X-RateLimit-Reset (ISO time) when Retry-After is absent', async () => {
     const reset = new Date(Date.now() + 600_000).toISOString();
     fake.rateLimitNext(1, { 'X-RateLimit-Reset': reset });
-    const error = await rejection(
+    const error = await connectorErrorOf(
       probeConnector.fetchSample?.(context(0), { limit: 5 }) ?? Promise.resolve(),
     );
     expect(error.reason).toBe('rate_limited');
@@ -55,7 +55,7 @@ describe('an Atlassian connector under Atlassian rate limiting', () => {
   it('gives up after the bounded number of retries', async () => {
     const before = fake.requests.length;
     fake.rateLimitNext(5, { 'Retry-After': '0' });
-    const error = await rejection(probeConnector.check(context(1)));
+    const error = await connectorErrorOf(probeConnector.check(context(1)));
     expect(error.reason).toBe('rate_limited');
     expect(fake.requests.length - before).toBe(2);
     fake.rateLimitNext(0);
@@ -98,10 +98,7 @@ describe('an Atlassian connector and a 503 with Retry-After', () => {
         retries: 2,
         maxRetryDelayMs: 2_000,
       });
-      const error = await probeConnector.check(ctx).then(
-        () => new Error('expected a rejection'),
-        (caught: unknown) => caught,
-      );
+      const error = await rejectionOf(probeConnector.check(ctx));
       expect(error).toMatchObject({
         reason: 'provider',
         status: 503,

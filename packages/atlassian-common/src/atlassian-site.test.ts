@@ -1,8 +1,8 @@
+import { connectorErrorOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBE_USER, startFakeProbe } from './test/fake-probe.js';
 import { PROBE_SCOPES, probeConnector } from './test/probe-connector.js';
 import { probeContext } from './test/probe-context.js';
-import { rejection } from './test/rejection.js';
 import { type FakeAtlassian, fakeSite } from './testing/index.js';
 
 describe('Atlassian site selection against the fake Atlassian', () => {
@@ -55,14 +55,14 @@ describe('Atlassian site selection against the fake Atlassian', () => {
     'check refuses a configured site the grant does not cover, given as %s (config)',
     async (_label, site) => {
       const ctx = probeContext(fake, fake.issueTokensDirectly().credentials, { config: { site } });
-      const error = await rejection(probeConnector.check(ctx));
+      const error = await connectorErrorOf(probeConnector.check(ctx));
       expect(error.reason).toBe('config');
       expect(error.message).toContain('initech');
     },
   );
 
   it('check reports a bad access token as auth', async () => {
-    const error = await rejection(
+    const error = await connectorErrorOf(
       probeConnector.check(probeContext(fake, { type: 'oauth2', accessToken: 'nope' })),
     );
     expect(error.reason).toBe('auth');
@@ -95,7 +95,7 @@ describe('Atlassian grants without a usable site', () => {
   it('reports a grant without any site as permission', async () => {
     const fake = await startFakeProbe({ sites: [] });
     try {
-      const error = await rejection(
+      const error = await connectorErrorOf(
         probeConnector.check(probeContext(fake, fake.issueTokensDirectly().credentials)),
       );
       expect(error.reason).toBe('permission');

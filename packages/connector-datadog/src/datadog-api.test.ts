@@ -1,5 +1,5 @@
 import type { Credentials } from '@cfm/connector-sdk';
-import { connectorErrorOf, contextFor } from '@cfm/connector-sdk/testing';
+import { connectorErrorOf, contextFor, lastRequestTo } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATADOG_SITES, type DatadogSite, datadogConnector } from './index.js';
 import { type FakeDatadog, startFakeDatadog } from './testing/index.js';
@@ -50,10 +50,10 @@ describe('datadog check and sample against the fake Datadog', () => {
       site: 'https://us5.datadoghq.com',
     });
     expect(result.metadata).toMatchObject({ site: 'us5.datadoghq.com' });
-    const validate = fake.requests.filter((request) => request.path === '/api/v1/validate').at(-1);
-    expect(validate?.headers['dd-api-key']).toBe(fake.apiKey);
-    expect(validate?.headers['dd-application-key']).toBe(fake.applicationKey);
-    expect(validate?.headers['authorization']).toBeUndefined();
+    const validate = lastRequestTo(fake, '/api/v1/validate');
+    expect(validate.headers['dd-api-key']).toBe(fake.apiKey);
+    expect(validate.headers['dd-application-key']).toBe(fake.applicationKey);
+    expect(validate.headers['authorization']).toBeUndefined();
   });
 
   it('API-key mode: a bad key gets 403 {"errors":["Forbidden"]}, reported as reason "auth"', async () => {
@@ -93,8 +93,8 @@ describe('datadog check and sample against the fake Datadog', () => {
         { id: 100001, name: 'Fake monitor 2', type: 'log alert', overallState: 'OK' },
       ],
     });
-    const request = fake.requests.filter((entry) => entry.path === '/api/v1/monitor').at(-1);
-    expect(request?.query).toEqual({ page_size: '2', page: '0' });
+    const request = lastRequestTo(fake, '/api/v1/monitor');
+    expect(request.query).toEqual({ page_size: '2', page: '0' });
   });
 
   it('waits out a short X-RateLimit-Reset and then succeeds', async () => {

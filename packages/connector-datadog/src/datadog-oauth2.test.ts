@@ -5,6 +5,7 @@ import {
   connectThroughFake,
   contextFor,
   describeConformance,
+  lastRequestTo,
 } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datadogConnector } from './index.js';
@@ -162,10 +163,10 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
 
   it('sends client credentials in the form body, and a wrong secret gets 401', async () => {
     await connect('datadoghq.com', {});
-    const request = fake.requests.filter((entry) => entry.path === '/oauth2/v1/token').at(-1);
-    expect(request?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(request?.headers['authorization']).toBeUndefined();
-    expect(Object.keys(request?.body as object).sort()).toEqual(
+    const request = lastRequestTo(fake, '/oauth2/v1/token');
+    expect(request.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(request.headers['authorization']).toBeUndefined();
+    expect(Object.keys(request.body as object).sort()).toEqual(
       ['client_id', 'client_secret', 'code', 'code_verifier', 'grant_type', 'redirect_uri'].sort(),
     );
 
@@ -188,9 +189,9 @@ describe('datadog OAuth 2 against the fake Datadog', () => {
   it('revokes with exactly client_id, client_secret and token in a form body', async () => {
     const tokens = await connect('datadoghq.com', {});
     await oauth('datadoghq.com').revoke({ credentials: tokens.credentials });
-    const request = fake.requests.filter((entry) => entry.path === '/oauth2/v1/revoke').at(-1);
-    expect(request?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    const body = request?.body as Record<string, string>;
+    const request = lastRequestTo(fake, '/oauth2/v1/revoke');
+    expect(request.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    const body = request.body as Record<string, string>;
     expect(Object.keys(body).sort()).toEqual(['client_id', 'client_secret', 'token']);
     expect(body['client_id']).toBe(client.clientId);
     expect(body['token']).toBe(tokens.credentials.refreshToken);

@@ -5,7 +5,7 @@ import {
   createPkcePair,
   type OAuth2Credentials,
 } from '@cfm/connector-sdk';
-import { connectorErrorOf, connectThroughFake, contextFor } from '@cfm/connector-sdk/testing';
+import { connectorErrorOf, connectThroughFake, contextFor, lastRequestTo } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIGMA_SCOPES, figmaConnector } from './index.js';
 import { client, redirectUri } from './test/figma-flow.js';
@@ -52,10 +52,10 @@ describe('figma connector against the fake Figma', () => {
 
   it('exchanges the code with HTTP Basic and a form body, and keeps user_id_string as metadata', async () => {
     const { credentials, metadata } = await connect();
-    const exchange = fake.requests.filter((request) => request.path === '/v1/oauth/token').at(-1);
-    expect(exchange?.headers['authorization']).toBe('Basic [redacted]');
-    expect(exchange?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    const body = exchange?.body as Record<string, string>;
+    const exchange = lastRequestTo(fake, '/v1/oauth/token');
+    expect(exchange.headers['authorization']).toBe('Basic [redacted]');
+    expect(exchange.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    const body = exchange.body as Record<string, string>;
     expect(body['grant_type']).toBe('authorization_code');
     expect(body['code_verifier']).toBeTypeOf('string');
     expect(body['client_secret']).toBeUndefined();

@@ -1,4 +1,4 @@
-import { lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
+import { connectorErrorOf, lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { NOTION_VERSION } from './index.js';
 import { notionFlow } from './test/notion-flow.js';
@@ -30,9 +30,9 @@ describe('notion API calls', () => {
     const flow = notionFlow(fake);
     const tokens = await flow.connect();
     const bogus = { credentials: { ...tokens.credentials, accessToken: 'secret_not-a-real-token' } };
-    const error = await rejectionOf(connector.check(flow.context(bogus)));
+    const error = await connectorErrorOf(connector.check(flow.context(bogus)));
     expect(error).toMatchObject({ reason: 'auth', status: 401, providerCode: 'unauthorized' });
-    expect((error as Error).message).not.toContain('secret_not-a-real-token');
+    expect(error.message).not.toContain('secret_not-a-real-token');
   });
 
   it('fetchSample() searches with page_size = limit and reads titles of pages and databases', async () => {

@@ -1,4 +1,4 @@
-import { lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
+import { connectorErrorOf, lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector, { NOTION_VERSION } from './index.js';
 import { client, notionFlow, redirectUri } from './test/notion-flow.js';
@@ -108,8 +108,8 @@ describe('notion public-integration OAuth', () => {
   it('fails revocation with the wrong client secret', async () => {
     const tokens = await notionFlow(fake).connect();
     const wrong = notionFlow(fake, { ...client, clientSecret: 'wrong-secret' });
-    const error = await rejectionOf(wrong.oauth.revoke({ credentials: tokens.credentials }));
+    const error = await connectorErrorOf(wrong.oauth.revoke({ credentials: tokens.credentials }));
     expect(error).toMatchObject({ status: 401 });
-    expect((error as Error).message).not.toContain('wrong-secret');
+    expect(error.message).not.toContain('wrong-secret');
   });
 });

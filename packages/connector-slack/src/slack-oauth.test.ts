@@ -1,6 +1,5 @@
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
-import { ConnectorError } from '@cfm/connector-sdk';
-import { fakeFlow, lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
+import { connectorErrorOf, fakeFlow, lastRequestTo, rejectionOf } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector from './index.js';
 import type { SlackUserTokenExtra } from './slack-token-response.js';
@@ -37,21 +36,20 @@ describe('slack OAuth v2 without token rotation', () => {
   it('treats an HTTP 200 {ok:false} exchange as an auth error, not a success', async () => {
     const code = 'code_not-issued-by-slack-123';
     const flow = slackFlow(fake);
-    const error = await rejectionOf(flow.oauth.exchangeCode({ code, redirectUri, callbackParams: {} }));
-    expect(ConnectorError.is(error)).toBe(true);
+    const error = await connectorErrorOf(flow.oauth.exchangeCode({ code, redirectUri, callbackParams: {} }));
     expect(error).toMatchObject({ reason: 'auth', providerCode: 'invalid_code', status: 200 });
-    expect((error as Error).message).not.toContain(code);
+    expect(error.message).not.toContain(code);
   });
 
   it('maps bad_client_secret (HTTP 200) to reason auth', async () => {
     const flow = slackFlow(fake);
     const approval = await fake.approve(flow.authorizeUrl().toString());
     const wrong = fakeFlow(connector, fake, { client: { ...client, clientSecret: 'not-the-secret' } });
-    const error = await rejectionOf(
+    const error = await connectorErrorOf(
       wrong.oauth.exchangeCode({ code: approval.code, redirectUri, callbackParams: {} }),
     );
     expect(error).toMatchObject({ reason: 'auth', providerCode: 'bad_client_secret' });
-    expect((error as Error).message).not.toContain('not-the-secret');
+    expect(error.message).not.toContain('not-the-secret');
   });
 
   it('keeps a bot token that never expires, with workspace facts as metadata', async () => {

@@ -1,19 +1,14 @@
-import type { ConnectorContextOptions, OAuth2Credentials } from '@cfm/connector-sdk';
-import { createConnectorContext, createOriginRewriter } from '@cfm/connector-sdk';
+import type { ContextForOptions } from '@cfm/connector-sdk/testing';
+import { contextFor } from '@cfm/connector-sdk/testing';
 import type { AtlassianConfig } from '../atlassian-config.js';
 import type { FakeAtlassian } from '../testing/fake-atlassian.js';
 import { probeConnector } from './probe-connector.js';
 
-/** A probe connector context whose Atlassian URLs go to `fake`. */
+/** A probe connector context whose Atlassian URLs go to `fake` (one attempt unless `retries` says more). */
 export function probeContext(
   fake: FakeAtlassian,
-  credentials: OAuth2Credentials,
-  options: Partial<ConnectorContextOptions<AtlassianConfig>> = {},
+  credentials: ContextForOptions['credentials'],
+  options: Omit<ContextForOptions<AtlassianConfig>, 'credentials' | 'rewrite'> = {},
 ) {
-  return createConnectorContext<AtlassianConfig>(probeConnector, {
-    config: {},
-    credentials,
-    rewriteUrl: createOriginRewriter(fake.rewrite),
-    ...options,
-  });
+  return contextFor<AtlassianConfig>(probeConnector, { credentials, rewrite: fake.rewrite, ...options });
 }
