@@ -120,18 +120,26 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
     .send(toErrorBody(error));
 }
 
+/**
+ * `error` as the API answers it, logged on the way: a 5xx with its cause under `message`, anything else
+ * at info with its (client-safe) message.
+ */
+export function loggedAppError(request: FastifyRequest, error: unknown, message: string): AppError {
+  const appError = toAppError(error);
+  if (appError.statusCode >= 500) {
+    request.log.error({ err: error, code: appError.code }, message);
+  } else {
+    request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
+  }
+  return appError;
+}
+
 /** One JSON error shape for every failure, and `CFM_ROUTE_NOT_FOUND` for unknown routes. */
 export const errorHandlerPlugin = fp(
   async (app) => {
-    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-      const appError = toAppError(error);
-      if (appError.statusCode >= 500) {
-        request.log.error({ err: error, code: appError.code }, 'request failed');
-      } else {
-        request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
-      }
-      return sendError(reply, appError);
-    });
+    app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) =>
+      sendError(reply, loggedAppError(request, error, 'request failed')),
+    );
 
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0];

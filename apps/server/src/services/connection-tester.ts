@@ -8,7 +8,7 @@ import {
 import type { ConnectionStatus } from '@cfm/db';
 import { loadOwnedConnection, mergeMetadata } from './connector-access.js';
 import type { ResolvedConnector } from './connector-resolver.js';
-import { clockOf, describeError, type EngineContext, silentLogger } from './engine-context.js';
+import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
 import { ServiceError } from './service-error.js';
 import type { TokenManager } from './token-manager.js';
 
@@ -119,8 +119,7 @@ export class ConnectionTester {
       config,
       credentials,
       metadata,
-      ...(this.#context.rewriteUrl && { rewriteUrl: this.#context.rewriteUrl }),
-      ...(this.#context.logger && { logger: this.#context.logger }),
+      ...sdkOptionsOf(this.#context),
     });
     const checked = await connector.definition.check(context);
     let sample: SampleResult | null = null;

@@ -44,6 +44,7 @@ async function findRow(context: ConnectorAdminContext, key: string): Promise<Con
 
 /** The columns a custom declaration maps to (the secret handled by the caller). */
 function declarationColumns(input: CustomConnectorInput) {
+  const stored = toStoredDefinition(input);
   return {
     name: input.name,
     description: input.description ?? '',
@@ -51,12 +52,9 @@ function declarationColumns(input: CustomConnectorInput) {
     docs_url: input.docs_url ?? null,
     categories: input.categories ?? [],
     auth_type: input.auth.type,
-    auth: [asJsonData(toAuthDescriptor(toStoredDefinition(input).auth))] as unknown as Record<
-      string,
-      unknown
-    >[],
+    auth: [asJsonData(toAuthDescriptor(stored.auth))] as unknown as Record<string, unknown>[],
     config_schema: input.config_schema ?? { type: 'object', properties: {} },
-    custom_definition: toStoredDefinition(input) as unknown as Record<string, unknown>,
+    custom_definition: stored as unknown as Record<string, unknown>,
   };
 }
 

@@ -27,6 +27,14 @@ export function clockOf(context: EngineContext): () => Date {
   return context.now ?? (() => new Date());
 }
 
+/** The URL rewriter and logger that are set, as the SDK's OAuth client and connector context take them. */
+export function sdkOptionsOf(context: EngineContext): Pick<EngineContext, 'rewriteUrl' | 'logger'> {
+  return {
+    ...(context.rewriteUrl && { rewriteUrl: context.rewriteUrl }),
+    ...(context.logger && { logger: context.logger }),
+  };
+}
+
 /** A short, log-safe description of an unknown failure: its class name and, for our typed errors, the code. */
 export function describeError(error: unknown): string {
   if (error instanceof Error) {

@@ -4,7 +4,7 @@ import type { JsonObject } from '@cfm/db';
 import { loadOwnedConnection, mergeMetadata, requireClient } from './connector-access.js';
 import type { ResolvedConnector } from './connector-resolver.js';
 import { CredentialStore, type Executor } from './credential-store.js';
-import { clockOf, describeError, type EngineContext, silentLogger } from './engine-context.js';
+import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
 import { OAuthStateStore } from './oauth-state-store.js';
 import { OAuthStateSigner } from './oauth-state-token.js';
 import { ServiceError, safeProviderError } from './service-error.js';
@@ -90,7 +90,7 @@ export class OAuthFlow {
     const oauth = createOAuth2Client(connector.definition, {
       client,
       config: config ?? {},
-      ...this.#sdkOptions(),
+      ...sdkOptionsOf(this.#context),
     });
     const pkce = descriptor.pkce === 'off' ? null : createPkcePair();
     const state = await this.#states.create(
@@ -164,7 +164,7 @@ export class OAuthFlow {
     const oauth = createOAuth2Client(connector.definition, {
       client,
       config,
-      ...this.#sdkOptions(),
+      ...sdkOptionsOf(this.#context),
       signal: AbortSignal.timeout(this.#exchangeTimeoutMs),
     });
     let tokens: TokenSet;
@@ -250,13 +250,6 @@ export class OAuthFlow {
     }
     await this.#credentials.save(transaction, connectionId, tokens.credentials, now);
     return connectionId;
-  }
-
-  #sdkOptions() {
-    return {
-      ...(this.#context.rewriteUrl && { rewriteUrl: this.#context.rewriteUrl }),
-      ...(this.#context.logger && { logger: this.#context.logger }),
-    };
   }
 }
 

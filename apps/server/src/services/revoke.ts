@@ -1,7 +1,7 @@
 import { ConnectorError, createOAuth2Client } from '@cfm/connector-sdk';
 import { loadOwnedConnection } from './connector-access.js';
 import { CredentialStore } from './credential-store.js';
-import { clockOf, describeError, type EngineContext, silentLogger } from './engine-context.js';
+import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
 
 export interface RevokeResult {
   /** The connection is revoked locally (always true on return). */
@@ -38,8 +38,7 @@ export async function revokeConnection(
         client: connector.client,
         config: connection.config,
         signal: AbortSignal.timeout(15_000),
-        ...(context.rewriteUrl && { rewriteUrl: context.rewriteUrl }),
-        ...(context.logger && { logger: context.logger }),
+        ...sdkOptionsOf(context),
       });
       if (oauth.canRevoke) {
         try {

@@ -8,7 +8,7 @@ import type { ConnectionRow, CredentialRow } from '@cfm/db';
 import { sql } from 'kysely';
 import { mergeMetadata, requireClient } from './connector-access.js';
 import { CredentialStore, type Executor } from './credential-store.js';
-import { clockOf, describeError, type EngineContext, silentLogger } from './engine-context.js';
+import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
 import { ServiceError, safeProviderError } from './service-error.js';
 import { backoffMs, isExpired, needsRefresh, RECONNECT_REASON } from './token-refresh-policy.js';
 
@@ -178,8 +178,7 @@ export class TokenManager {
       client: requireClient(connector),
       config: connection.config,
       signal: AbortSignal.timeout(this.#refreshTimeoutMs),
-      ...(this.#context.rewriteUrl && { rewriteUrl: this.#context.rewriteUrl }),
-      ...(this.#context.logger && { logger: this.#context.logger }),
+      ...sdkOptionsOf(this.#context),
     });
     return oauth.refresh({ credentials });
   }

@@ -1,18 +1,13 @@
 import type { DatabaseHandle, UserRole } from '@cfm/db';
 import { AppError } from '../errors.js';
 import type { AccessTokenClaims } from './access-tokens.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export interface User {
   id: string;
   subject: string;
   email: string;
   role: UserRole;
-}
-
-/** True for a unique-constraint violation on either dialect. */
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 async function findBySubject(handle: DatabaseHandle, subject: string): Promise<User | undefined> {

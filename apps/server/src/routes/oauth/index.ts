@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.js';
-import { toAppError } from '../../plugins/error-handler.js';
+import { loggedAppError } from '../../plugins/error-handler.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
 import { validateConfigData } from '../../services/config-validation.js';
 import { revokeConnection } from '../../services/revoke.js';
@@ -209,9 +209,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
       } catch (error) {
         if (json) throw error;
-        return redirectWithError(request, reply, error, (code) =>
-          frontendResult({ status: 'error', connector, code }),
-        );
+        // Logged like the error handler would; the browser goes to the front end with the code only.
+        const { code } = loggedAppError(request, error, 'oauth callback failed');
+        return reply.redirect(frontendResult({ status: 'error', connector, code }), 302);
       }
     },
   );
@@ -260,19 +260,3 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
-
-/** Logs a failure like the error handler would, then sends the browser to the front end with its code. */
-function redirectWithError(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  error: unknown,
-  location: (code: string) => string,
-): FastifyReply {
-  const appError = toAppError(error);
-  if (appError.statusCode >= 500) {
-    request.log.error({ err: error, code: appError.code }, 'oauth callback failed');
-  } else {
-    request.log.info({ code: appError.code, statusCode: appError.statusCode }, appError.message);
-  }
-  return reply.redirect(location(appError.code), 302);
-}
