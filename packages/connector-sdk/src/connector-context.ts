@@ -1,6 +1,7 @@
+import { createApiClient } from './api/api-client.js';
 import { createHttpClient } from './http/http-client.js';
 import { noopLogger } from './logger.js';
-import type { ConnectorContext, ConnectorDefinition, Credentials, Logger } from './types.js';
+import type { ActionContext, ConnectorContext, ConnectorDefinition, Credentials, Logger } from './types.js';
 
 export interface ConnectorContextOptions<TConfig = Record<string, unknown>> {
   config: TConfig;
@@ -54,4 +55,28 @@ export function createConnectorContext<TConfig = Record<string, unknown>>(
     logger,
     signal,
   };
+}
+
+/**
+ * The context an action's `run` receives: {@link createConnectorContext} plus `api`, an HTTP client bound to
+ * the connector's API base URL, default headers and the credentials. Throws a `ConnectorError` (`config`)
+ * when the connector declares no `api` or its base URL needs a value the connection does not have yet.
+ *
+ * @example
+ * ```ts
+ * const ctx = createActionContext(jira, { config: {}, metadata: { cloudId }, credentials });
+ * const result = await jira.actions!.search_issues!.run(ctx, { jql: 'project = CFM', limit: 10 });
+ * ```
+ */
+export function createActionContext<TConfig = Record<string, unknown>>(
+  definition: ConnectorDefinition,
+  options: ConnectorContextOptions<TConfig>,
+): ActionContext<TConfig> {
+  const context = createConnectorContext(definition, options);
+  const api = createApiClient(definition, {
+    ...(options as ConnectorContextOptions),
+    logger: context.logger,
+    signal: context.signal,
+  });
+  return { ...context, api };
 }

@@ -1,8 +1,18 @@
 // TypeBox, re-exported so a connector package depends on the SDK alone (one TypeBox for everyone).
 export type { Static, TObject, TSchema } from 'typebox';
 export { Type } from 'typebox';
+export type { ApiClientOptions } from './api/api-client.js';
+export {
+  apiDefaultHeaders,
+  applyApiCredentials,
+  createApiClient,
+  joinApiUrl,
+  missingApiPlaceholders,
+  resolveApiBaseUrl,
+} from './api/api-client.js';
 export type { ConnectorContextOptions } from './connector-context.js';
-export { createConnectorContext } from './connector-context.js';
+export { createActionContext, createConnectorContext } from './connector-context.js';
+export { ACTION_NAME_PATTERN, defineAction, isActionDefinition } from './define-action.js';
 export { defineConnector } from './define-connector.js';
 export type { ConnectorErrorOptions, ConnectorErrorReason, ErrorFromResponseOptions } from './errors.js';
 export { ConnectorError, connectorErrorFromResponse, extractProviderCode } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Static, TObject } from 'typebox';
+import type { Static, TObject, TSchema } from 'typebox';
 
 /**
  * The contract version this SDK implements. A connector package names the contract version it was
@@ -295,6 +295,83 @@ export interface OAuth2Hooks<TConfig = Record<string, unknown>> {
   ): TokenSet;
 }
 
+/** What an API hook may read of the connection: its settings and the facts `check` stored. */
+export interface ApiConnectionFacts<TConfig = Record<string, unknown>> {
+  config: TConfig;
+  metadata: Record<string, unknown>;
+}
+
+/**
+ * The provider API a connection's credentials open. The platform's proxy
+ * (`/api/connections/{id}/proxy/{path}`) and every action's `ctx.api` send requests to
+ * `baseUrl` + path, with `headers` and the connection's credentials applied.
+ *
+ * @example
+ * ```ts
+ * api: {
+ *   baseUrl: 'https://api.atlassian.com/ex/jira/{cloudId}',   // {cloudId}: from what `check` stored
+ *   headers: { 'Notion-Version': '2022-06-28' },
+ * }
+ * ```
+ */
+export interface ApiDescriptor<TConfig = Record<string, unknown>> {
+  /**
+   * An http(s) URL, with optional `{name}` placeholders filled from the connection's config first, then
+   * from its metadata (what `check` stored, e.g. an Atlassian `cloudId`). No trailing slash needed.
+   */
+  baseUrl: string;
+  /** Headers sent with every API request (`Notion-Version`); a caller's header of the same name wins. */
+  headers?: Record<string, string>;
+  /**
+   * How credentials are placed on an API request. Default: as the matching auth descriptor says (OAuth 2
+   * as `Authorization: Bearer`, API keys in their header or query parameter, basic as `Authorization: Basic`).
+   * Set headers (lowercase names) or query parameters on `request`; never log the values.
+   */
+  applyCredentials?(
+    request: { headers: Record<string, string>; url: URL },
+    credentials: Credentials,
+    connection: ApiConnectionFacts<TConfig>,
+  ): void;
+}
+
+/** The context an action's `run` receives: the connector context plus `api`, bound to the provider API. */
+export interface ActionContext<TConfig = Record<string, unknown>> extends ConnectorContext<TConfig> {
+  /**
+   * An HTTP client bound to the connector's `api.baseUrl`, default headers and the connection's
+   * credentials: `ctx.api.get('/rest/api/3/myself')`. Relative paths are appended to the base URL.
+   */
+  api: HttpClient;
+}
+
+/** What an author passes to `defineAction`. */
+export interface ActionSpec<
+  TInput extends TObject = TObject,
+  TOutput extends TSchema = TSchema,
+  TConfig = Record<string, unknown>,
+> {
+  /** One or two sentences a person (or a model choosing a tool) can act on. */
+  description: string;
+  /** True when the action only reads (default true); false when it changes something at the provider. */
+  readOnly?: boolean;
+  /** TypeBox object schema of the input; property names are snake_case. */
+  input: TInput;
+  /** TypeBox schema of what `run` returns. */
+  output: TOutput;
+  run(ctx: ActionContext<TConfig>, input: Static<TInput>): Promise<Static<TOutput>>;
+}
+
+declare const actionBrand: unique symbol;
+
+/** A validated, frozen action as returned by `defineAction`. */
+export interface ActionDefinition<
+  TInput extends TObject = TObject,
+  TOutput extends TSchema = TSchema,
+  TConfig = Record<string, unknown>,
+> extends ActionSpec<TInput, TOutput, TConfig> {
+  readonly readOnly: boolean;
+  readonly [actionBrand]: true;
+}
+
 /** What an author passes to `defineConnector`. */
 export interface ConnectorSpec<TConfigSchema extends TObject = TObject> {
   /** Lowercase identifier, `^[a-z][a-z0-9-]{1,63}$`; also the prefix of its env variables (`JIRA_CLIENT_ID`). */
@@ -316,6 +393,14 @@ export interface ConnectorSpec<TConfigSchema extends TObject = TObject> {
     options: { limit: number },
   ): Promise<SampleResult>;
   oauth2?: OAuth2Hooks<Static<TConfigSchema>>;
+  /** The provider API the credentials open (for the proxy and for actions). */
+  api?: ApiDescriptor<Static<TConfigSchema>>;
+  /**
+   * Typed operations, keyed by snake_case name (`search_issues`), built with `defineAction`. Each runs with
+   * `ctx.api`, so a connector with actions must declare `api`.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: each action has its own input and output schema types.
+  actions?: Record<string, ActionDefinition<any, any, Static<TConfigSchema>>>;
 }
 
 declare const connectorBrand: unique symbol;

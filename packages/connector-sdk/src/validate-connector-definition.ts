@@ -1,3 +1,4 @@
+import { ACTION_NAME_PATTERN, actionSpecProblems, isActionDefinition } from './define-action.js';
 import { isRecord } from './is-record.js';
 import type { ConnectorDefinition } from './types.js';
 import { CONTRACT_VERSION } from './types.js';
@@ -131,6 +132,44 @@ function checkAuth(problems: Problems, auth: unknown): void {
   });
 }
 
+function checkApi(problems: Problems, api: unknown): void {
+  if (api === undefined) return;
+  if (!isRecord(api)) {
+    problems.push('api must be an object ({ baseUrl, headers?, applyCredentials? }) when given');
+    return;
+  }
+  if (!isUrlTemplate(api['baseUrl'])) {
+    problems.push('api.baseUrl must be an http(s) URL (with optional {placeholders})');
+  } else if (/[?#]/.test(api['baseUrl'] as string)) {
+    problems.push('api.baseUrl must not hold a query or a fragment');
+  }
+  if (api['headers'] !== undefined && !isStringRecord(api['headers'])) {
+    problems.push('api.headers must be an object of string values when given');
+  }
+  if (api['applyCredentials'] !== undefined && typeof api['applyCredentials'] !== 'function') {
+    problems.push('api.applyCredentials must be a function when given');
+  }
+}
+
+function checkActions(problems: Problems, actions: unknown, hasApi: boolean): void {
+  if (actions === undefined) return;
+  if (!isRecord(actions)) {
+    problems.push('actions must be an object of actions keyed by name when given');
+    return;
+  }
+  if (!hasApi && Object.keys(actions).length > 0) {
+    problems.push('actions need api: declare the provider API they call (api.baseUrl)');
+  }
+  for (const [name, action] of Object.entries(actions)) {
+    const where = `actions.${name}`;
+    if (!ACTION_NAME_PATTERN.test(name) || name.length > 64) {
+      problems.push(`${where}: the name must be snake_case, at most 64 characters`);
+    }
+    if (!isActionDefinition(action)) problems.push(`${where} must be built with defineAction`);
+    problems.push(...actionSpecProblems(where, action));
+  }
+}
+
 /** Every problem with a connector spec, as human-readable lines (empty when it is valid). */
 export function connectorSpecProblems(spec: unknown): string[] {
   const problems: Problems = [];
@@ -157,6 +196,8 @@ export function connectorSpecProblems(spec: unknown): string[] {
   if (spec['fetchSample'] !== undefined && typeof spec['fetchSample'] !== 'function') {
     problems.push('fetchSample must be a function when given');
   }
+  checkApi(problems, spec['api']);
+  checkActions(problems, spec['actions'], spec['api'] !== undefined);
   const hooks = spec['oauth2'];
   if (hooks !== undefined) {
     if (!isRecord(hooks)) {

@@ -12,6 +12,8 @@ export interface HttpClientOptions {
   credentials?: Credentials;
   /** Where API keys go; required with `api_key` credentials. */
   auth?: AuthDescriptor;
+  /** Places credentials instead of the default (a connector's `api.applyCredentials`); `credentials` is then unused. */
+  applyCredentials?: (headers: Record<string, string>, url: URL) => void;
   /** Applied to every URL before sending (origin overrides for tests and self-hosted providers). */
   rewriteUrl?: (url: string) => string;
   /** Per attempt. Default 10 000. */
@@ -127,7 +129,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input.headers ?? {})) headers[name.toLowerCase()] = value;
     const body = encodeBody(input, headers);
-    if (input.auth !== false) applyCredentials(options.credentials, options.auth, headers, url);
+    if (input.auth !== false) {
+      if (options.applyCredentials !== undefined) options.applyCredentials(headers, url);
+      else applyCredentials(options.credentials, options.auth, headers, url);
+    }
     headers['accept'] ??= 'application/json, text/plain;q=0.9, */*;q=0.8';
     headers['user-agent'] ??= `cfm-connector-sdk/${SDK_VERSION}`;
 
