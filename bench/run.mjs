@@ -2,9 +2,11 @@
 // Every benchmark measures our code and a baseline in this same process and reports the ratio.
 import { performance } from 'node:perf_hooks';
 import * as apiListConnections from './api-list-connections.bench.mjs';
+import * as httpApi from './http-api.bench.mjs';
 import * as httpClient from './http-client.bench.mjs';
-import { environment, printResult, printTable, writeResults } from './lib/report.mjs';
+import { environment, printHttpTables, printResult, printTable, writeResults } from './lib/report.mjs';
 import { benchSettings } from './lib/settings.mjs';
+import * as startup from './startup.bench.mjs';
 import * as tokenRefreshCoalescing from './token-refresh-coalescing.bench.mjs';
 import * as vault from './vault.bench.mjs';
 
@@ -13,6 +15,9 @@ const BENCHMARKS = {
   'api-list-connections': apiListConnections.run,
   'token-refresh-coalescing': tokenRefreshCoalescing.run,
   'http-client': httpClient.run,
+  // Real processes over HTTP (autocannon against a bare Fastify process): see README.md.
+  'http-api': httpApi.run,
+  startup: startup.run,
 };
 
 const requested = process.argv.slice(2);
@@ -54,6 +59,7 @@ for (const name of requested.length > 0 ? requested : Object.keys(BENCHMARKS)) {
 }
 
 printTable(results);
+printHttpTables(results);
 const file = writeResults(startedAt, {
   startedAt: startedAt.toISOString(),
   environment: env,

@@ -9,8 +9,8 @@ const precise = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2, minim
 /** `12,345 ops/s ±3%` or `4.21 ms ±8%`: the median and its median absolute deviation, relative. */
 export function formatValue(stats, unit) {
   const spread = `±${(stats.spread * 100).toFixed(stats.spread < 0.1 ? 1 : 0)}%`;
-  return unit === 'ops/s'
-    ? `${number.format(stats.median)} ops/s ${spread}`
+  return unit === 'ops/s' || unit === 'req/s'
+    ? `${number.format(stats.median)} ${unit} ${spread}`
     : `${precise.format(stats.median)} ms ${spread}`;
 }
 
@@ -29,6 +29,65 @@ export function printResult(result) {
     ...(result.failures ?? []).map((failure) => `    FAILED    ${failure}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function printGrid(header, rows) {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells) => `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  const separator = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
+  process.stdout.write(`\n${[line(header), separator, ...rows.map(line)].join('\n')}\n`);
+}
+
+/**
+ * The HTTP tables: throughput over real connections as a share of bare Fastify's (the issue's targets
+ * are shares), latency at 50 connections, the server's memory; and start-up times.
+ */
+export function printHttpTables(results) {
+  const http = results.filter((result) => result.http);
+  if (http.length > 0) {
+    printGrid(
+      [
+        'route',
+        'db',
+        'workers',
+        'req/s ours',
+        'req/s bare',
+        'ours/bare',
+        'p50',
+        'p99',
+        'RSS idle',
+        'RSS peak',
+      ],
+      http.map(({ http: row, failures }) => [
+        row.route,
+        row.dialect,
+        String(row.workers),
+        number.format(row.oursRps),
+        number.format(row.bareRps),
+        `${(row.share * 100).toFixed(1)}%${failures?.length ? '  FAILED' : ''}`,
+        `${row.p50Ms} ms`,
+        `${row.p99Ms} ms`,
+        `${row.idleRssMb.toFixed(0)} MB`,
+        `${row.peakRssMb.toFixed(0)} MB`,
+      ]),
+    );
+  }
+  const startup = results.filter((result) => result.startup);
+  if (startup.length > 0) {
+    const range = (stats) =>
+      `${number.format(stats.median)} ms (${number.format(stats.min)}-${number.format(stats.max)})`;
+    printGrid(
+      ['start-up (spawn → /healthz)', 'restart, median (range)', 'first start', 'bare Fastify'],
+      startup.map(({ startup: row, failures }) => [
+        row.variant,
+        `${range(row.restartMs)}${failures?.length ? '  FAILED' : ''}`,
+        `${number.format(row.firstMs)} ms`,
+        range(row.bareMs),
+      ]),
+    );
+  }
 }
 
 /** The final table: one row per benchmark and variant. */

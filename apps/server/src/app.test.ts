@@ -79,7 +79,14 @@ for (const dialect of DIALECTS) {
       for (const url of ['/api', '/api/']) {
         const response = await test.app.inject({ method: 'GET', url });
         expect(response.statusCode).toBe(200);
-        expect(response.json()).toEqual({ name: 'Connector Framework Manager', version: expect.any(String) });
+        expect(response.json()).toEqual({
+          name: 'Connector Framework Manager',
+          version: expect.any(String),
+          mcp: {
+            url: expect.stringMatching(/^https?:\/\/[^/]+\/mcp$/),
+            protocol_version: expect.any(String),
+          },
+        });
       }
       expect((await test.app.inject({ method: 'GET', url: '/healthz/' })).statusCode).toBe(200);
     });

@@ -12,13 +12,20 @@ import { connectorsPlugin } from './plugins/connectors.js';
 import { corsPlugin } from './plugins/cors.js';
 import { dbPlugin } from './plugins/db.js';
 import { enginePlugin } from './plugins/engine.js';
-import { errorHandlerPlugin, sendError, toAppError } from './plugins/error-handler.js';
+import { answerClientError, errorHandlerPlugin, sendError, toAppError } from './plugins/error-handler.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { requestInputPlugin } from './plugins/request-input.js';
 import { swaggerPlugin } from './plugins/swagger.js';
+import { drainKeepAliveOnClose } from './production/keep-alive-drain.js';
+import { auditEventRoutes } from './routes/audit-events/index.js';
+import { connectionUseRoutes } from './routes/connection-use/index.js';
 import { connectionRoutes } from './routes/connections/index.js';
 import { connectorRoutes } from './routes/connectors/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { mcpRoutes } from './routes/mcp/index.js';
 import { metaRoutes } from './routes/meta/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
+import { serviceKeyRoutes } from './routes/service-keys/index.js';
 import { buildValidator } from './validation.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -47,6 +54,12 @@ function requestIdFor(request: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+/** Fastify takes a hop count too, but its types only name a function for it. */
+function trustProxyOption(setting: AppConfig['trustProxy']) {
+  if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
+  return typeof setting === 'boolean' ? setting : [...setting];
+}
+
 /**
  * Builds the application without listening (tests use `app.inject`; `server.ts` listens).
  *
@@ -60,6 +73,17 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     genReqId: requestIdFor,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
+    // A client trickling its headers or body gets 408 and a closed connection instead of holding one
+    // open; Node checks every `connectionsCheckingInterval` ms, so the bound is kept within a second.
+    requestTimeout: config.timeouts.requestMs,
+    http: {
+      requestTimeout: config.timeouts.requestMs,
+      headersTimeout: config.timeouts.headersMs,
+      connectionsCheckingInterval: 1000,
+    },
+    clientErrorHandler: answerClientError,
+    // `TRUST_PROXY`: behind a TLS-terminating proxy, request.ip/protocol/host come from X-Forwarded-*.
+    trustProxy: trustProxyOption(config.trustProxy),
     schemaController: { compilersFactory: { buildValidator } },
     // Fastify answers a malformed URL itself, echoing the whole URL (an OAuth `code` in the query
     // included) in its own error shape: answer in ours, without the URL.
@@ -73,6 +97,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('config', config);
+  drainKeepAliveOnClose(app); // SIGTERM: in-flight requests finish, then the server closes
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Every answer is JSON or a docs page of ours: no sniffing, and no URL (with a state or code) in a Referer.
@@ -82,6 +107,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   // Infrastructure, shared by every route group.
   await app.register(errorHandlerPlugin);
+  await app.register(requestInputPlugin);
   await app.register(dbPlugin, {
     url: config.databaseUrl,
     ...(options.database ? { handle: options.database } : {}),
@@ -91,13 +117,23 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(swaggerPlugin, { title: config.appName, version: SERVER_VERSION });
   await app.register(connectorsPlugin, { config });
   await app.register(enginePlugin, { startRefresher: options.startRefresher ?? false });
+  await app.register(metricsPlugin); // METRICS_ENABLED only: before the routes, so its hook sees them all
 
   // Route groups: one line each.
   await app.register(healthRoutes, { readinessTimeoutMs: options.readinessTimeoutMs });
   await app.register(metaRoutes, { prefix: '/api', name: config.appName, version: SERVER_VERSION });
   await app.register(connectorRoutes, { prefix: '/api/connectors' });
   await app.register(connectionRoutes, { prefix: '/api/connections' });
+  await app.register(connectionUseRoutes, { prefix: '/api/connections' });
   await app.register(oauthRoutes, { prefix: '/api/oauth' });
+  await app.register(mcpRoutes, {
+    prefix: '/mcp',
+    name: config.appName,
+    version: SERVER_VERSION,
+    policy: config.mcp,
+  });
+  await app.register(serviceKeyRoutes, { prefix: '/api/service-keys' });
+  await app.register(auditEventRoutes, { prefix: '/api/audit-events' });
 
   return app;
 }

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
     const config = loadConfig(BASE, { dotenv: false, rootDir: '/srv/cfm' });
     expect(config).toMatchObject({
       appName: 'Connector Framework Manager',
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       port: 3001,
       backendBaseUrl: 'http://localhost:3001',
       frontendBaseUrl: 'http://localhost:3000',
@@ -40,6 +40,27 @@ describe('loadConfig', () => {
     expect(config.encryptionKeys).toEqual([{ id: 'default', key: Buffer.from(KEY, 'base64') }]);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it('listens on loopback outside production and on every interface in production, unless HOST says', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ ...BASE, ...env }, { dotenv: false, rootDir: '/srv/cfm' });
+    expect(load({}).host).toBe('127.0.0.1');
+    expect(load({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+    expect(load({ NODE_ENV: 'production' }).host).toBe('0.0.0.0');
+    expect(load({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(load({ NODE_ENV: 'production', HOST: '10.0.0.7' }).host).toBe('10.0.0.7');
+  });
+
+  it('derives BACKEND_BASE_URL from PORT when it is unset, and keeps it when set', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ ...BASE, ...env }, { dotenv: false, rootDir: '/srv/cfm' });
+    expect(load({ PORT: '4000' }).backendBaseUrl).toBe('http://localhost:4000');
+    // An empty value (copied from .env.example) is "unset" too.
+    expect(load({ PORT: '4000', BACKEND_BASE_URL: '' }).backendBaseUrl).toBe('http://localhost:4000');
+    expect(load({ PORT: '4000', BACKEND_BASE_URL: 'https://api.example.com/' }).backendBaseUrl).toBe(
+      'https://api.example.com',
+    );
   });
 
   it('resolves relative SQLite paths against the root, whatever the cwd', () => {

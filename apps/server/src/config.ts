@@ -39,12 +39,13 @@ export interface AppConfig {
   isProduction: boolean;
   logLevel: (typeof LOG_LEVELS)[number];
   appName: string;
+  /** `HOST`; default `127.0.0.1`, `0.0.0.0` in production. */
   host: string;
   port: number;
   /** Relative SQLite paths are already resolved against {@link rootDir}. */
   databaseUrl: string;
   jwt: { secret: string; issuer?: string; audience?: string };
-  /** Without a trailing slash. */
+  /** Without a trailing slash; `BACKEND_BASE_URL`, default `http://localhost:<PORT>`. */
   backendBaseUrl: string;
   /** Without a trailing slash. */
   frontendBaseUrl: string;
@@ -60,6 +61,23 @@ export interface AppConfig {
   connectorOriginOverrides?: string;
   allowInsecureConnectorUrls: boolean;
   tokenRefreshIntervalSeconds: number;
+  /**
+   * Slow clients: a request (headers and body) must arrive within `requestMs`, its headers within
+   * `headersMs`; a signal ends the process within `shutdownMs` even when in-flight work does not finish.
+   */
+  timeouts: { requestMs: number; headersMs: number; shutdownMs: number };
+  /** The connection proxy and actions: request body limit, provider timeout, longest `Retry-After` waited for. */
+  proxy: { bodyLimitBytes: number; timeoutMs: number; retryWaitCapMs: number };
+  /** `WEB_CONCURRENCY`: worker processes on one port (`node:cluster`); 1 = today's single process. */
+  webConcurrency: number;
+  /** Set in a cluster worker by its primary (`CFM_WORKER_SLOT`, 1..N): migrations are the primary's job. */
+  workerSlot?: number;
+  /** `GET /metrics` (Prometheus) is served, to admins only. */
+  metricsEnabled: boolean;
+  /** `/mcp` (agents): `read-only` lists only actions declared read-only; `connectors` (null: all) limits the tools. */
+  mcp: { tools: 'all' | 'read-only'; connectors: readonly string[] | null };
+  /** Fastify `trustProxy`: `true`, a hop count, or the proxy addresses/CIDRs whose `X-Forwarded-*` are believed. */
+  trustProxy: boolean | number | readonly string[];
   /** The repository root (or the working folder outside a checkout): `.env` and relative paths live here. */
   rootDir: string;
   /** Set when this load wrote a first-run `.env` with generated secrets. */
@@ -80,12 +98,23 @@ export interface LoadConfigOptions {
 const DEFAULTS = {
   DATABASE_URL: 'sqlite:///./connector_framework.db',
   APP_NAME: 'Connector Framework Manager',
-  BACKEND_BASE_URL: 'http://localhost:3001',
   FRONTEND_BASE_URL: 'http://localhost:3000',
-  HOST: '0.0.0.0',
+  // Generated development secrets on every interface are an invitation: outside production, loopback only.
+  HOST: '127.0.0.1',
+  PRODUCTION_HOST: '0.0.0.0',
   PORT: '3001',
   TOKEN_REFRESH_INTERVAL_SECONDS: '60',
+  REQUEST_TIMEOUT_SECONDS: '60',
+  HEADERS_TIMEOUT_SECONDS: '15',
+  SHUTDOWN_TIMEOUT_SECONDS: '10',
+  PROXY_BODY_LIMIT_BYTES: String(10 * 1024 * 1024),
+  PROXY_TIMEOUT_MS: '30000',
+  PROXY_RETRY_WAIT_CAP_MS: '10000',
+  WEB_CONCURRENCY: '1',
 } as const;
+
+/** A machine has at most this many workers: a typo (`WEB_CONCURRENCY=400`) must not fork 400 processes. */
+export const MAX_WEB_CONCURRENCY = 64;
 
 const CLIENT_VARIABLE = /^([A-Z0-9_]+)_CLIENT_(ID|SECRET)$/;
 
@@ -175,6 +204,18 @@ const ENV_NAMES = [
   'CONNECTOR_ORIGIN_OVERRIDES',
   'ALLOW_INSECURE_CONNECTOR_URLS',
   'TOKEN_REFRESH_INTERVAL_SECONDS',
+  'REQUEST_TIMEOUT_SECONDS',
+  'HEADERS_TIMEOUT_SECONDS',
+  'SHUTDOWN_TIMEOUT_SECONDS',
+  'PROXY_BODY_LIMIT_BYTES',
+  'PROXY_TIMEOUT_MS',
+  'PROXY_RETRY_WAIT_CAP_MS',
+  'WEB_CONCURRENCY',
+  'CFM_WORKER_SLOT',
+  'METRICS_ENABLED',
+  'MCP_TOOLS',
+  'MCP_CONNECTORS',
+  'TRUST_PROXY',
 ] as const satisfies readonly (keyof Env)[];
 
 function buildConfig(
@@ -198,11 +239,12 @@ function buildConfig(
     isProduction: nodeEnv === 'production',
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'warn' : 'info'),
     appName: env.APP_NAME ?? DEFAULTS.APP_NAME,
-    host: env.HOST ?? DEFAULTS.HOST,
+    host: env.HOST ?? (nodeEnv === 'production' ? DEFAULTS.PRODUCTION_HOST : DEFAULTS.HOST),
     port,
     databaseUrl: resolveDatabaseUrl(env.DATABASE_URL ?? DEFAULTS.DATABASE_URL, rootDir),
     jwt: { secret: env.JWT_SECRET },
-    backendBaseUrl: baseUrl('BACKEND_BASE_URL', env.BACKEND_BASE_URL ?? DEFAULTS.BACKEND_BASE_URL),
+    // Unset, it follows PORT, so moving the port keeps CORS and the API's redirect URI right.
+    backendBaseUrl: baseUrl('BACKEND_BASE_URL', env.BACKEND_BASE_URL ?? `http://localhost:${port}`),
     frontendBaseUrl: baseUrl('FRONTEND_BASE_URL', env.FRONTEND_BASE_URL ?? DEFAULTS.FRONTEND_BASE_URL),
     oauthClients: collectOAuthClients(all),
     encryptionKeys: parseEncryptionKeys(env),
@@ -214,6 +256,22 @@ function buildConfig(
     tokenRefreshIntervalSeconds: Number(
       env.TOKEN_REFRESH_INTERVAL_SECONDS ?? DEFAULTS.TOKEN_REFRESH_INTERVAL_SECONDS,
     ),
+    timeouts: timeouts(env),
+    proxy: {
+      bodyLimitBytes: Number(env.PROXY_BODY_LIMIT_BYTES ?? DEFAULTS.PROXY_BODY_LIMIT_BYTES),
+      timeoutMs: Number(env.PROXY_TIMEOUT_MS ?? DEFAULTS.PROXY_TIMEOUT_MS),
+      retryWaitCapMs: Number(env.PROXY_RETRY_WAIT_CAP_MS ?? DEFAULTS.PROXY_RETRY_WAIT_CAP_MS),
+    },
+    webConcurrency: webConcurrency(env.WEB_CONCURRENCY ?? DEFAULTS.WEB_CONCURRENCY),
+    metricsEnabled: /^(?:true|1|yes|on)$/.test(env.METRICS_ENABLED ?? 'false'),
+    mcp: {
+      tools: env.MCP_TOOLS ?? 'all',
+      connectors:
+        env.MCP_CONNECTORS === undefined
+          ? null
+          : [...new Set(env.MCP_CONNECTORS.split(',').map((key) => key.trim()))],
+    },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     rootDir,
   };
   if (env.JWT_ISSUER !== undefined) config.jwt.issuer = env.JWT_ISSUER;
@@ -229,8 +287,43 @@ function buildConfig(
   if (env.CONNECTOR_ORIGIN_OVERRIDES !== undefined) {
     config.connectorOriginOverrides = checkOriginOverrides(env.CONNECTOR_ORIGIN_OVERRIDES);
   }
+  if (env.CFM_WORKER_SLOT !== undefined) config.workerSlot = Number(env.CFM_WORKER_SLOT);
   if (generatedEnvFile !== undefined) config.generatedEnvFile = generatedEnvFile;
   return config;
+}
+
+function webConcurrency(value: string): number {
+  const workers = Number(value);
+  if (workers > MAX_WEB_CONCURRENCY) {
+    throw new ConfigError(`WEB_CONCURRENCY must be a whole number from 1 to ${MAX_WEB_CONCURRENCY}`);
+  }
+  return workers;
+}
+
+/** `true`/`false`, a hop count (`1`: the nearest proxy), or a comma-separated list of addresses and CIDRs. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || /^(?:false|0|no|off)$/.test(value)) return false;
+  if (/^(?:true|yes|on)$/.test(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+function timeouts(env: Env): AppConfig['timeouts'] {
+  const seconds = (value: string | undefined, fallback: string) => Number(value ?? fallback) * 1000;
+  const requestMs = seconds(env.REQUEST_TIMEOUT_SECONDS, DEFAULTS.REQUEST_TIMEOUT_SECONDS);
+  const headersMs = seconds(env.HEADERS_TIMEOUT_SECONDS, DEFAULTS.HEADERS_TIMEOUT_SECONDS);
+  if (headersMs > requestMs) {
+    // Node refuses a headers timeout longer than the request timeout (the headers are part of the request).
+    throw new ConfigError('HEADERS_TIMEOUT_SECONDS must not be longer than REQUEST_TIMEOUT_SECONDS');
+  }
+  return {
+    requestMs,
+    headersMs,
+    shutdownMs: seconds(env.SHUTDOWN_TIMEOUT_SECONDS, DEFAULTS.SHUTDOWN_TIMEOUT_SECONDS),
+  };
 }
 
 function resolveDatabaseUrl(url: string, rootDir: string): string {
@@ -247,7 +340,7 @@ function resolveDatabaseUrl(url: string, rootDir: string): string {
   if (match === null) {
     return url;
   }
-  // `sqlite:///./x.db` is relative: anchor it at the repo root so `pnpm start` and `pnpm token` (run from
+  // `sqlite:///./x.db` is relative: anchor it at the repo root so `pnpm start` and `pnpm dev-token` (run from
   // different folders) open the same file. Re-encode so `%`, `?` or `#` in the path survive the URL form.
   const absolute = resolve(rootDir, decodeURIComponent(match[1]!));
   return `sqlite:///${absolute.split('/').map(encodeURIComponent).join('/')}`;

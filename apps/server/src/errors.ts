@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   CFM_BAD_REQUEST: { statusCode: 400, message: 'Bad request' },
   CFM_VALIDATION: { statusCode: 400, message: 'Request validation failed' },
   CFM_INVALID_JSON: { statusCode: 400, message: 'The request body is not valid JSON' },
+  CFM_BODY_TOO_DEEP: { statusCode: 400, message: 'The request body is nested too deeply' },
   CFM_AUTH_REQUIRED: {
     statusCode: 401,
     message: 'Authentication required: send Authorization: Bearer <token>',
@@ -16,6 +17,12 @@ export const ERROR_CODES = {
   CFM_TOKEN_INVALID: { statusCode: 401, message: 'The access token is invalid' },
   CFM_TOKEN_EXPIRED: { statusCode: 401, message: 'The access token has expired' },
   CFM_FORBIDDEN: { statusCode: 403, message: 'You do not have permission to do this' },
+  // Service keys (`Authorization: Bearer cfm_sk_…`).
+  CFM_SERVICE_KEY_INVALID: { statusCode: 401, message: 'The service key is invalid' },
+  CFM_SERVICE_KEY_REVOKED: { statusCode: 401, message: 'The service key was revoked' },
+  CFM_SERVICE_KEY_EXPIRED: { statusCode: 401, message: 'The service key has expired' },
+  CFM_SCOPE_MISSING: { statusCode: 403, message: 'The service key lacks the scope this route needs' },
+  CFM_SERVICE_KEY_NOT_FOUND: { statusCode: 404, message: 'Service key not found' },
   CFM_NOT_FOUND: { statusCode: 404, message: 'Not found' },
   CFM_ROUTE_NOT_FOUND: { statusCode: 404, message: 'Route not found' },
   CFM_METHOD_NOT_ALLOWED: { statusCode: 405, message: 'Method not allowed' },
@@ -58,9 +65,61 @@ export const ERROR_CODES = {
   },
   CFM_OAUTH_PROVIDER_DENIED: { statusCode: 400, message: 'The provider did not authorize the connection' },
   CFM_OAUTH_EXCHANGE_FAILED: { statusCode: 502, message: 'The provider refused the code exchange' },
+  CFM_OAUTH_ISSUER_MISMATCH: {
+    statusCode: 400,
+    message: 'The authorization response comes from another issuer than the connector declares',
+  },
+  CFM_OAUTH_REDIRECT_MISMATCH: {
+    statusCode: 400,
+    message: 'The authorization was started for another callback (redirect URI)',
+  },
+  CFM_OAUTH_BROWSER_MISMATCH: {
+    statusCode: 403,
+    message: 'The authorization was started in another browser',
+  },
+  // Not an error answer: the `code` of the GET callback's redirect when the connection was stored as `error`.
+  CFM_OAUTH_GRANT_INCOMPLETE: {
+    statusCode: 409,
+    message: 'The provider granted less than the connector needs: reconnect',
+  },
   CFM_CREDENTIALS_MISSING: { statusCode: 409, message: 'The connection has no stored credentials' },
   CFM_CONNECTION_EXPIRED: { statusCode: 409, message: 'The connection expired: reconnect it' },
   CFM_TOKEN_REFRESH_FAILED: { statusCode: 503, message: 'The token refresh failed: try again later' },
+  // Using a connection: the proxy, fresh tokens and actions.
+  CFM_CONNECTION_NOT_READY: {
+    statusCode: 409,
+    message: 'The connection is not active or has no credentials: connect it first',
+  },
+  CFM_PROXY_NOT_SUPPORTED: { statusCode: 400, message: 'The connector declares no provider API to proxy to' },
+  CFM_PROXY_PATH_INVALID: { statusCode: 400, message: 'The proxy path is not allowed' },
+  CFM_PROVIDER_UNREACHABLE: { statusCode: 502, message: 'The provider could not be reached' },
+  CFM_PROVIDER_TIMEOUT: { statusCode: 504, message: 'The provider did not answer in time' },
+  CFM_PROVIDER_ERROR: { statusCode: 502, message: 'The provider failed the request' },
+  CFM_PROVIDER_RATE_LIMITED: { statusCode: 429, message: 'The provider is rate limiting: retry later' },
+  CFM_PROVIDER_FORBIDDEN: {
+    statusCode: 403,
+    message: 'The provider refused: the account lacks a permission',
+  },
+  CFM_ACTION_NOT_FOUND: { statusCode: 404, message: 'The connector has no such action' },
+  CFM_ACTION_INVALID: { statusCode: 400, message: 'The provider refused the action input' },
+  CFM_TOKEN_NOT_AVAILABLE: {
+    statusCode: 409,
+    message: 'The connection holds no OAuth access token (API keys stay on the server: use the proxy)',
+  },
+  // Agents (`/mcp`): a service key acts for one user, named in `X-CFM-User`.
+  CFM_MCP_USER_REQUIRED: {
+    statusCode: 400,
+    message: 'A service key on /mcp must name the user to act for in X-CFM-User (email or JWT sub)',
+  },
+  CFM_MCP_USER_NOT_FOUND: {
+    statusCode: 404,
+    message: 'X-CFM-User names no known user (by email or JWT sub)',
+  },
+  CFM_REQUEST_TIMEOUT: {
+    statusCode: 408,
+    message: 'The request did not arrive in time: the connection is closed',
+  },
+  CFM_HEADERS_TOO_LARGE: { statusCode: 431, message: 'The request headers are too large' },
   CFM_PAYLOAD_TOO_LARGE: { statusCode: 413, message: 'The request body is too large' },
   CFM_UNSUPPORTED_MEDIA_TYPE: { statusCode: 415, message: 'Unsupported content type' },
   CFM_RATE_LIMITED: { statusCode: 429, message: 'Too many requests' },

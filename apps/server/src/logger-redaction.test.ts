@@ -28,13 +28,18 @@ describe('redactUrl', () => {
 
 describe('GET OAuth callback logging', () => {
   it("logs neither the code nor the provider's error_description of a callback", async () => {
-    const test = await createOAuthTestApp('sqlite');
+    const test = await createOAuthTestApp('sqlite', {
+      env: { OAUTH_REDIRECT_URI: 'http://localhost:3001/api/oauth/{connector}/callback' },
+    });
     try {
-      const { state } = await test.authorize('acme', test.alice);
+      const started = await test.call('GET', '/api/oauth/acme/authorize');
+      const { state } = started.json<{ state: string }>();
+      // The browser that started the flow: its binding cookie goes back with the provider's redirect.
+      const cookie = String(started.headers['set-cookie']).split(';')[0]!;
       const response = await test.call(
         'GET',
         `/api/oauth/acme/callback?state=${state}&code=leaky-code&error=access_denied&error_description=leaky-description`,
-        { token: null },
+        { token: null, headers: { cookie } },
       );
       expect(response.statusCode).toBe(302);
       expect(response.headers.location).toContain('code=CFM_OAUTH_PROVIDER_DENIED');

@@ -1,25 +1,37 @@
+import cluster from 'node:cluster';
 import { createDatabase, type DatabaseHandle, DatabaseUrlError, migrateToLatest } from '@cfm/db';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { fail, failOn } from './cli/exit-with.js';
 import { type AppConfig, loadConfig } from './config.js';
+import { createStdoutDestination } from './log-destination.js';
+import { startClusterIfAsked } from './production/cluster-primary.js';
 
-/** How long a graceful shutdown may take before the process gives up on in-flight requests. */
-const SHUTDOWN_TIMEOUT_MS = 10_000;
+/**
+ * Where a lost PostgreSQL connection is reported: a process warning until the app's logger exists.
+ * The pool replaces the connection by itself; requests that were using it answered 503.
+ */
+let reportPoolError = (error: Error): void => {
+  process.emitWarning(`PostgreSQL connection lost: ${error.message}`, { code: 'CFM_DB_POOL_ERROR' });
+};
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function migrate(config: AppConfig): Promise<{ handle: DatabaseHandle; applied: string[] }> {
+async function migrate(
+  config: AppConfig,
+  skip = false,
+): Promise<{ handle: DatabaseHandle; applied: string[] }> {
   let handle: DatabaseHandle;
   try {
-    handle = createDatabase(config.databaseUrl);
+    handle = createDatabase(config.databaseUrl, { onPoolError: (error) => reportPoolError(error) });
   } catch (error) {
     if (error instanceof DatabaseUrlError)
       fail(`Configuration error: DATABASE_URL is not valid: ${error.message}`);
     throw error;
   }
+  if (skip) return { handle, applied: [] };
   const outcome = await migrateToLatest(handle.db);
   if (outcome.error !== undefined) {
     await handle.close().catch(() => undefined); // the migration error is the one worth reporting
@@ -28,7 +40,8 @@ async function migrate(config: AppConfig): Promise<{ handle: DatabaseHandle; app
   return { handle, applied: outcome.results.map((result) => result.migrationName) };
 }
 
-function handleSignals(app: FastifyInstance, handle: DatabaseHandle): void {
+/** SIGTERM/SIGINT: drain, then exit; `shutdownMs` later the process exits whatever is still running. */
+function handleSignals(app: FastifyInstance, handle: DatabaseHandle, shutdownMs: number): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -40,7 +53,7 @@ function handleSignals(app: FastifyInstance, handle: DatabaseHandle): void {
     const timer = setTimeout(() => {
       app.log.error('shutdown took too long: exiting');
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, shutdownMs);
     timer.unref();
     app
       .close()
@@ -55,21 +68,35 @@ function handleSignals(app: FastifyInstance, handle: DatabaseHandle): void {
       });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // A cluster worker gets Ctrl-C with its whole process group: the primary turns it into one SIGTERM.
+  process.on('SIGINT', () => (cluster.isWorker ? undefined : stop('SIGINT')));
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { handle, applied } = await migrate(config);
-  const app = await buildApp(config, { database: handle, startRefresher: true });
-  app.log.info({ applied }, applied.length === 0 ? 'database is up to date' : 'applied database migrations');
+  if (await startClusterIfAsked(config)) return;
+  // Set in a cluster worker: the primary migrated before forking it, and only slot 1 refreshes tokens.
+  const worker = config.workerSlot;
+  const { handle, applied } = await migrate(config, worker !== undefined);
+  const app = await buildApp(config, {
+    database: handle,
+    startRefresher: (worker ?? 1) === 1,
+    logStream: createStdoutDestination(),
+  });
+  reportPoolError = (error) =>
+    app.log.warn({ err: error }, 'PostgreSQL connection lost: the pool opens a new one');
+  if (worker === undefined)
+    app.log.info(
+      { applied },
+      applied.length === 0 ? 'database is up to date' : 'applied database migrations',
+    );
   if (config.generatedEnvFile !== undefined) {
     app.log.warn(
       { path: config.generatedEnvFile },
       'first run: wrote a .env with freshly generated JWT_SECRET and ENCRYPTION_KEY (keep it private; back it up)',
     );
   }
-  handleSignals(app, handle);
+  handleSignals(app, handle, config.timeouts.shutdownMs);
   let address: string;
   try {
     address = await app.listen({ host: config.host, port: config.port });

@@ -1,4 +1,4 @@
-import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 // ajv-formats is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the plugin.
@@ -34,4 +34,100 @@ export function buildValidator(
   const body = createAjv(false, schemas);
   const text = createAjv('array', schemas);
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object);
+}
+
+/** One field-level problem, as `details` of a `CFM_VALIDATION` (or `CFM_CONFIG_INVALID`) answer. */
+export interface ValidationDetail {
+  field: string;
+  message: string;
+}
+
+type Issue = Pick<ErrorObject, 'instancePath' | 'schemaPath' | 'keyword' | 'params' | 'message'>;
+
+function quote(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function listOf(parts: string[]): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)}`;
+}
+
+/** What one failing branch of a union allows (`"eu"`, `null`), or undefined when it is not that simple. */
+function branchAllows(issues: Issue[]): string[] | undefined {
+  const values = issues.flatMap((issue) => {
+    if (issue.keyword === 'const') return [quote(issue.params['allowedValue'])];
+    if (issue.keyword === 'enum') return (issue.params['allowedValues'] as unknown[]).map(quote);
+    return [];
+  });
+  if (values.length > 0) return values;
+  const types = issues.filter((issue) => issue.keyword === 'type');
+  if (types.length === issues.length && types.length === 1) {
+    const type = String(types[0]!.params['type']);
+    return [type === 'null' ? 'null' : `any ${type}`];
+  }
+  return undefined;
+}
+
+/**
+ * A union of constants (a TypeBox `Union` of `Literal`s, e.g. Datadog's `site`) fails as one "must be
+ * equal to constant" per branch plus "must match a schema in anyOf": say instead, once, which values
+ * are allowed. Returns the message and the issues it replaces, or undefined for other unions.
+ */
+function describeUnion(union: Issue, issues: Issue[]): { message: string; replaces: Set<Issue> } | undefined {
+  const prefix = `${union.schemaPath}/`;
+  const branches = new Map<string, Issue[]>();
+  for (const issue of issues) {
+    if (issue.instancePath !== union.instancePath || !issue.schemaPath.startsWith(prefix)) continue;
+    const branch = issue.schemaPath.slice(prefix.length).split('/')[0]!;
+    branches.set(branch, [...(branches.get(branch) ?? []), issue]);
+  }
+  const allowed: string[] = [];
+  for (const branchIssues of branches.values()) {
+    const values = branchAllows(branchIssues);
+    if (values === undefined) return undefined;
+    allowed.push(...values);
+  }
+  if (allowed.length === 0) return undefined;
+  const replaces = new Set([union, ...[...branches.values()].flat()]);
+  return { message: `must be one of ${listOf([...new Set(allowed)])}`, replaces };
+}
+
+function messageOf(issue: Issue): string {
+  if (issue.keyword === 'enum') {
+    return `must be one of ${listOf((issue.params['allowedValues'] as unknown[]).map(quote))}`;
+  }
+  if (issue.keyword === 'const') return `must be ${quote(issue.params['allowedValue'])}`;
+  return issue.message ?? 'is not valid';
+}
+
+/**
+ * Ajv's issues as `{ field, message }` a person can act on: fields as `root/path/to/field` (a missing
+ * or unexpected property named in the path), the allowed values of an enum or a union of constants
+ * listed once per field, and no message repeated for a field.
+ *
+ * @example
+ * describeValidationIssues(validate.errors ?? [], 'config_data')
+ * // [{ field: 'config_data/site', message: 'must be one of "datadoghq.com", "us3.datadoghq.com" … or "ddog-gov.com"' }]
+ */
+export function describeValidationIssues(issues: readonly Issue[], root: string): ValidationDetail[] {
+  const replaced = new Map<Issue, string | undefined>();
+  for (const issue of issues) {
+    if (issue.keyword !== 'anyOf' && issue.keyword !== 'oneOf') continue;
+    const union = describeUnion(issue, [...issues]);
+    if (union === undefined) continue;
+    for (const member of union.replaces) if (!replaced.has(member)) replaced.set(member, undefined);
+    replaced.set(issue, union.message);
+  }
+  const details: ValidationDetail[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    if (replaced.has(issue) && replaced.get(issue) === undefined) continue;
+    const extra = issue.params['missingProperty'] ?? issue.params['additionalProperty'];
+    const field = `${root}${issue.instancePath}${typeof extra === 'string' ? `/${extra}` : ''}`;
+    const message = replaced.get(issue) ?? messageOf(issue);
+    if (seen.has(`${field}\u0000${message}`)) continue;
+    seen.add(`${field}\u0000${message}`);
+    details.push({ field, message });
+  }
+  return details;
 }

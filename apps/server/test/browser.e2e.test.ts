@@ -11,7 +11,12 @@ import { startTestFrontEnd, type TestFrontEnd } from './front-end/front-end-serv
 import { type ApiClient, createSignedClient } from './support/api-client.js';
 import { createCustomConnector } from './support/custom-connectors.js';
 import { authorize } from './support/oauth-driver.js';
-import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
+import {
+  freePort,
+  generateServerSecrets,
+  type ServerProcess,
+  startServerProcess,
+} from './support/server-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
@@ -32,6 +37,16 @@ if (!HAS_CHROMIUM && IN_CI) {
     });
   });
 }
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Waits until the callback page has finished (its `#status` left "working"), then reads it. */
 async function finalStatus(page: Page): Promise<{ status: string; error: string }> {
@@ -81,18 +96,7 @@ describe.skipIf(!HAS_CHROMIUM)('headless Chromium through consent and the front 
       email: 'browser@example.com',
     });
     frontEnd.session = { apiBaseUrl: server.url, token: user.token, connectorKey: CONNECTOR };
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {
@@ -142,6 +146,120 @@ describe.skipIf(!HAS_CHROMIUM)('headless Chromium through consent and the front 
       expect(provider!.counts.token).toBe(1);
     } finally {
       await page.close();
+    }
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)('headless Chromium with OAUTH_REDIRECT_URI at the API (GET callback)', () => {
+  let database: TestDatabase | undefined;
+  let provider: FakeOAuth2Provider | undefined;
+  let frontEnd: TestFrontEnd | undefined;
+  let server: ServerProcess | undefined;
+  let browser: Browser | undefined;
+  let user: ApiClient;
+  let attacker: ApiClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    provider = await startFakeOAuth2Provider({
+      clientId: 'browser-client',
+      clientSecret: `browser-${crypto.randomUUID()}`,
+    });
+    frontEnd = await startTestFrontEnd();
+    const secrets = generateServerSecrets();
+    // The server must know its own URL (the redirect URI registered at the provider) before it listens.
+    const port = await freePort();
+    const apiUrl = `http://127.0.0.1:${port}`;
+    server = await startServerProcess({
+      port,
+      env: {
+        DATABASE_URL: database.url,
+        ...secrets,
+        FRONTEND_BASE_URL: frontEnd.url,
+        BACKEND_BASE_URL: apiUrl,
+        OAUTH_REDIRECT_URI: `${apiUrl}/api/oauth/{connector}/callback`,
+        ALLOW_INSECURE_CONNECTOR_URLS: 'true',
+      },
+    });
+    const admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|browser-admin',
+      email: 'admin@example.com',
+      role: 'admin',
+    });
+    await createCustomConnector(admin, customConnectorBody(CONNECTOR, provider.url, provider));
+    user = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|browser-user',
+      email: 'browser@example.com',
+    });
+    attacker = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|browser-attacker',
+      email: 'attacker@example.com',
+    });
+    frontEnd.session = { apiBaseUrl: server.url, token: user.token, connectorKey: CONNECTOR };
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await frontEnd?.close();
+    await provider?.close();
+    await database?.drop();
+  });
+
+  it('the browser that started the flow finishes it at the API; the binding cookie is cleared', async () => {
+    const context = await browser!.newContext();
+    const page = await context.newPage();
+    try {
+      await page.goto(`${frontEnd!.url}/connect`);
+      // The connect page fetched the authorization URL (with credentials) and went to the consent page.
+      await page.waitForSelector('#allow', { timeout: WAIT_MS });
+      const bound = (await context.cookies(`${server!.url}/api/oauth/`)).filter((cookie) =>
+        cookie.name.startsWith('cfm_oauth_'),
+      );
+      expect(bound).toHaveLength(1);
+      expect(bound[0]).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/api/oauth' });
+      await page.click('#allow');
+      await page.waitForURL((url) => url.href.startsWith(`${frontEnd!.url}/oauth/callback?`), {
+        timeout: WAIT_MS,
+      });
+      const landed = new URL(page.url());
+      expect(landed.searchParams.get('status')).toBe('success');
+      // The code went to the API, never to the front end.
+      expect(landed.searchParams.get('code')).toBeNull();
+      expect(await finalStatus(page)).toEqual({ status: 'active', error: '' });
+      const left = (await context.cookies(`${server!.url}/api/oauth/`)).filter((cookie) =>
+        cookie.name.startsWith('cfm_oauth_'),
+      );
+      expect(left).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("login CSRF: a victim's browser completing the attacker's authorization URL is refused", async () => {
+    const tokenExchanges = provider!.counts.token;
+    const { authorization_url: lure } = await authorize(attacker, CONNECTOR);
+    const victim = await browser!.newContext();
+    const page = await victim.newPage();
+    try {
+      await page.goto(lure);
+      await page.click('#allow');
+      await page.waitForURL((url) => url.href.startsWith(`${frontEnd!.url}/oauth/callback?`), {
+        timeout: WAIT_MS,
+      });
+      expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({
+        status: 'error',
+        connector: CONNECTOR,
+        code: 'CFM_OAUTH_BROWSER_MISMATCH',
+      });
+      expect(await finalStatus(page)).toEqual({ status: 'error', error: 'CFM_OAUTH_BROWSER_MISMATCH' });
+      expect(provider!.counts.token).toBe(tokenExchanges);
+      const attackers = await attacker.get<{ items: unknown[] }>('/api/connections/');
+      expect(attackers.status).toBe(200);
+      expect(attackers.body.items).toEqual([]);
+    } finally {
+      await victim.close();
     }
   });
 });

@@ -7,10 +7,21 @@ import { type ApiClient, createSignedClient } from './support/api-client.js';
 import { PACKAGED_KEYS, type PackagedFakes, startPackagedFakes } from './support/connector-fakes.js';
 import { createCustomConnector } from './support/custom-connectors.js';
 import { dumpDatabase } from './support/database-dump.js';
-import { authorize, connect, createConnection, revoke, testConnection } from './support/oauth-driver.js';
+import {
+  authorizeInBrowser,
+  connect,
+  createConnection,
+  revoke,
+  testConnection,
+} from './support/oauth-driver.js';
 import { codeVerifiersIn, type RecordingProxy, startRecordingProxy } from './support/recording-proxy.js';
 import { leakedSecrets, type Secret, searchableText, searchTerms } from './support/secret-search.js';
-import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
+import {
+  freePort,
+  generateServerSecrets,
+  type ServerProcess,
+  startServerProcess,
+} from './support/server-process.js';
 
 const DIALECTS = await testDialects();
 const CUSTOM = 'acme-secrets';
@@ -33,6 +44,8 @@ for (const dialect of DIALECTS) {
     const clients: ApiClient[] = [];
     const codes: string[] = [];
     const locations: string[] = [];
+    /** The GET callback's browser-binding cookies (`name=value`): they belong in no log and no row. */
+    const bindingCookies: string[] = [];
     let flowCompleted = false;
 
     beforeAll(async () => {
@@ -47,8 +60,12 @@ for (const dialect of DIALECTS) {
       const customProxy = await startRecordingProxy(custom.url);
       proxies.push(datadogProxy, customProxy);
       const secrets = generateServerSecrets();
+      // Providers redirect to the API's GET callback (the POST callback still works for the user).
+      const port = await freePort();
       server = await startServerProcess({
+        port,
         env: {
+          OAUTH_REDIRECT_URI: `http://127.0.0.1:${port}/api/oauth/{connector}/callback`,
           DATABASE_URL: database.url,
           ...secrets,
           ...fakes.env,
@@ -125,18 +142,23 @@ for (const dialect of DIALECTS) {
 
       // The browser-facing GET callback, success and provider refusal: both redirect to the front end.
       const notion = fakes.byKey.notion.fake;
-      const started = await authorize(user, 'notion');
+      const started = await authorizeInBrowser(user, 'notion');
+      bindingCookies.push(started.cookie);
       const approval = await notion.approve(started.authorization_url);
       codes.push(approval.code);
       const query = new URLSearchParams({ code: approval.code, state: approval.state });
       const success = await user.request('GET', `/api/oauth/notion/callback?${query}`, {
         redirect: 'manual',
+        headers: { cookie: started.cookie },
       });
       expect(success.status).toBe(302);
-      const denied = await fakes.byKey.slack.fake.deny((await authorize(user, 'slack')).authorization_url);
+      const slackStarted = await authorizeInBrowser(user, 'slack');
+      bindingCookies.push(slackStarted.cookie);
+      const denied = await fakes.byKey.slack.fake.deny(slackStarted.authorization_url);
       const refusal = new URLSearchParams({ error: denied.error ?? '', state: denied.state ?? '' });
       const failure = await user.request('GET', `/api/oauth/slack/callback?${refusal}`, {
         redirect: 'manual',
+        headers: { cookie: slackStarted.cookie },
       });
       expect(failure.status).toBe(302);
       for (const response of [success, failure]) locations.push(response.headers.get('location') ?? '');
@@ -188,6 +210,8 @@ for (const dialect of DIALECTS) {
       // Tokens (access and refresh, current and rotated), seven client secrets, codes, verifiers, keys, JWTs.
       expect(all.size).toBeGreaterThan(3 * 40);
       expect(leakedSecrets(searchableText(dump.rows), all)).toEqual([]);
+      const text = JSON.stringify(dump.rows);
+      for (const cookie of bindingCookies) expect(text).not.toContain(cookie.split('=')[1]);
     });
 
     it('(b) no secret in the server logs at debug level', () => {
@@ -195,6 +219,8 @@ for (const dialect of DIALECTS) {
       const logs = server?.logs() ?? '';
       expect(logs).toContain('"level":20');
       expect(leakedSecrets(logs, terms())).toEqual([]);
+      expect(bindingCookies).toHaveLength(2);
+      for (const cookie of bindingCookies) expect(logs).not.toContain(cookie.split('=')[1]);
     });
 
     it('(c) no secret in any API response body or header', () => {
@@ -216,6 +242,7 @@ for (const dialect of DIALECTS) {
       for (const location of locations) {
         expect(location.startsWith(`${server?.env['FRONTEND_BASE_URL']}/oauth/callback?status=`)).toBe(true);
         expect(new URL(location).searchParams.has('code')).toBe(location.includes('status=error'));
+        for (const cookie of bindingCookies) expect(location).not.toContain(cookie.split('=')[1]);
       }
       expect(leakedSecrets(locations.join('\n'), terms())).toEqual([]);
     });

@@ -119,7 +119,7 @@ describe('built server', () => {
     expect(stderr).toBe('Configuration error: JWT_SECRET must be at least 32 characters\n');
   });
 
-  it('pnpm token prints only a JWT the configuration verifies', async () => {
+  it('pnpm dev-token prints only a JWT the configuration verifies', async () => {
     const env = childEnv(folder);
     const { stdout } = await promisify(execFile)(
       process.execPath,

@@ -18,4 +18,5 @@ describeConformance({
     authorizeParams: { audience: 'api.atlassian.com', prompt: 'consent' },
   },
   sampleLimit: 4,
+  apiProbe: { path: 'myself' },
 });

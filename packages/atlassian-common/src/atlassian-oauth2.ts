@@ -6,18 +6,29 @@ const OFFLINE_ACCESS = 'offline_access';
 /**
  * Atlassian OAuth 2.0 (3LO): JSON token bodies, client secret in the body, no PKCE, no revoke endpoint.
  * `offline_access` is appended to the product's scopes (without it Atlassian issues no refresh token).
+ * `optionalScopes` are the ones a deployment may add (a write scope that only some actions need).
  *
  * @example
  * ```ts
- * defineConnector({ …, auth: [atlassianOAuth2(['read:jira-work'])], oauth2: atlassianOAuth2Hooks });
+ * defineConnector({
+ *   …,
+ *   auth: [atlassianOAuth2(['read:jira-work'], ['write:jira-work'])],
+ *   oauth2: atlassianOAuth2Hooks,
+ * });
  * ```
  */
-export function atlassianOAuth2(productScopes: string[]): OAuth2AuthDescriptor {
+export function atlassianOAuth2(
+  productScopes: string[],
+  optionalScopes: string[] = [],
+): OAuth2AuthDescriptor {
   return {
     type: 'oauth2',
     authorizeUrl: 'https://auth.atlassian.com/authorize',
     tokenUrl: 'https://auth.atlassian.com/oauth/token',
-    scopes: { required: [...productScopes, OFFLINE_ACCESS] },
+    scopes: {
+      required: [...productScopes, OFFLINE_ACCESS],
+      ...(optionalScopes.length > 0 && { optional: [...optionalScopes] }),
+    },
     scopeSeparator: ' ',
     pkce: 'off',
     clientAuth: 'body',

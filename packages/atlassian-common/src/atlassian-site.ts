@@ -4,6 +4,9 @@ import type { AtlassianContext } from './atlassian-config.js';
 /** Where 3LO tokens work: `…/ex/<product>/{cloudId}/…` (never `*.atlassian.net`). */
 export const ATLASSIAN_API_ORIGIN = 'https://api.atlassian.com';
 
+/** The metadata key holding the chosen site's cloud id: `siteMetadata` writes it, `atlassianApi` reads it. */
+export const CLOUD_ID_KEY = 'cloudId';
+
 /** One site (cloud) a grant covers, as `oauth/token/accessible-resources` lists it. */
 export interface AtlassianSite {
   id: string;
@@ -69,13 +72,13 @@ export async function resolveAtlassianSite(ctx: AtlassianContext): Promise<Atlas
       },
     );
   }
-  const previous = ctx.metadata['cloudId'];
+  const previous = ctx.metadata[CLOUD_ID_KEY];
   return sites.find((site) => site.id === previous) ?? (sites[0] as AtlassianSite);
 }
 
 /** The cloud id stored by `check`, or a fresh resolution when the connection has none yet. */
 export async function atlassianCloudId(ctx: AtlassianContext): Promise<string> {
-  const { cloudId, siteUrl, siteName } = ctx.metadata;
+  const { [CLOUD_ID_KEY]: cloudId, siteUrl, siteName } = ctx.metadata;
   const wanted = ctx.config.site?.trim();
   const storedSite = { id: String(cloudId), url: String(siteUrl ?? ''), name: String(siteName ?? '') };
   // A stored choice is stale when the config now names another site.
@@ -86,5 +89,11 @@ export async function atlassianCloudId(ctx: AtlassianContext): Promise<string> {
 
 /** Metadata persisted on the connection: `cloudId`, `siteUrl`, `siteName`. */
 export function siteMetadata(site: AtlassianSite): Record<string, unknown> {
-  return { cloudId: site.id, siteUrl: site.url, siteName: site.name };
+  return { [CLOUD_ID_KEY]: site.id, siteUrl: site.url, siteName: site.name };
+}
+
+/** The site URL `check` stored (`https://acme.atlassian.net`, no trailing slash), or null before the first check. */
+export function storedSiteUrl(metadata: Record<string, unknown>): string | null {
+  const url = metadata['siteUrl'];
+  return typeof url === 'string' && /^https?:\/\//.test(url) ? url.replace(/\/+$/, '') : null;
 }

@@ -1,6 +1,7 @@
+import { siteMetadata } from '@cfm/atlassian-common';
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
-import { createOAuth2Client } from '@cfm/connector-sdk';
-import { contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
+import { createApiClient, createOAuth2Client, createOriginRewriter } from '@cfm/connector-sdk';
+import { connectorErrorOf, lastRequestTo, contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confluenceConnector } from './confluence-connector.js';
 import { type FakeConfluence, fakeSite, startFakeConfluence } from './testing/index.js';
@@ -80,6 +81,24 @@ describe('confluence connector against the fake Atlassian', () => {
     const calls = fake.requests.slice(before);
     expect(calls.map((request) => request.path)).toEqual([`/ex/confluence/${globex.id}/wiki/api/v2/spaces`]);
     expect(calls[0]?.query['limit']).toBe('2');
+  });
+
+  it('sends wiki/… API paths to api.atlassian.com/ex/confluence/{cloudId} with the Bearer token', async () => {
+    expect(confluenceConnector.api?.baseUrl).toBe('https://api.atlassian.com/ex/confluence/{cloudId}');
+    const api = createApiClient(confluenceConnector, {
+      config: {},
+      metadata: siteMetadata(globex),
+      credentials: fake.issueTokensDirectly().credentials,
+      rewriteUrl: createOriginRewriter(fake.rewrite),
+      retries: 0,
+    });
+    const me = await api.get<{ accountId: string }>('wiki/rest/api/user/current');
+    expect(me.body.accountId).toBe(fake.user.accountId);
+    const request = lastRequestTo(fake, `/ex/confluence/${globex.id}/wiki/rest/api/user/current`);
+    expect(request.headers['authorization']).toBe('Bearer [redacted]');
+    expect((await connectorErrorOf(api.get('wiki/rest/api/user/current', { auth: false }))).reason).toBe(
+      'auth',
+    );
   });
 });
 

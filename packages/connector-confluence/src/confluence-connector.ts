@@ -1,6 +1,7 @@
 import {
   ATLASSIAN_API_ORIGIN,
   type AtlassianContext,
+  atlassianApi,
   atlassianCloudId,
   atlassianConfigSchema,
   atlassianOAuth2,
@@ -10,6 +11,8 @@ import {
 } from '@cfm/atlassian-common';
 import type { SampleResult } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector } from '@cfm/connector-sdk';
+import { getPage } from './actions/get-page.js';
+import { searchPages } from './actions/search-pages.js';
 
 /**
  * Read pages and blog posts, list spaces, run CQL searches and read the signed-in user: the classic
@@ -63,13 +66,20 @@ async function listSpaces(ctx: AtlassianContext, cloudId: string, limit: number)
 export const confluenceConnector = defineConnector({
   key: 'confluence',
   name: 'Confluence',
-  description: 'Reads Confluence Cloud spaces and pages on behalf of a user (Atlassian OAuth 2.0 3LO).',
+  description:
+    'Searches and reads Confluence Cloud pages and spaces on behalf of a user (Atlassian OAuth 2.0 3LO).',
   iconUrl: 'https://wac-cdn.atlassian.com/assets/img/favicons/confluence/favicon.png',
   docsUrl: 'https://developer.atlassian.com/cloud/confluence/oauth-2-3lo-apps/',
   categories: ['knowledge-base', 'documentation'],
   configSchema: atlassianConfigSchema('Confluence'),
   auth: [atlassianOAuth2(CONFLUENCE_SCOPES)],
   oauth2: atlassianOAuth2Hooks,
+  // `{cloudId}`: what `check` stored with `siteMetadata`; paths start with `wiki/` (`wiki/api/v2/pages/1`).
+  api: atlassianApi('confluence'),
+  actions: {
+    search_pages: searchPages,
+    get_page: getPage,
+  },
 
   async check(ctx) {
     const site = await resolveAtlassianSite(ctx);

@@ -1,4 +1,5 @@
 import type { Credentials } from '@cfm/connector-sdk';
+import { createApiClient, createOriginRewriter } from '@cfm/connector-sdk';
 import { connectorErrorOf, contextFor, lastRequestTo } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATADOG_SITES, type DatadogSite, datadogConnector } from './index.js';
@@ -127,5 +128,48 @@ describe('datadog check and sample against the fake Datadog', () => {
     } finally {
       fake.rateLimitNext(0);
     }
+  });
+
+  describe('the api descriptor (the proxy base URL)', () => {
+    const client = (credentials: Credentials, called: string[]) => {
+      const rewrite = createOriginRewriter(fake.rewrite);
+      return createApiClient(datadogConnector, {
+        config: { site: 'us5.datadoghq.com' },
+        metadata: {},
+        credentials,
+        rewriteUrl: (url) => {
+          called.push(url);
+          return rewrite(url);
+        },
+        retries: 0,
+      });
+    };
+
+    it('is https://api.{site}, the site from the connection config', () => {
+      expect(datadogConnector.api?.baseUrl).toBe('https://api.{site}');
+    });
+
+    it('OAuth: api/v1/validate reaches the configured site with the Bearer token', async () => {
+      const called: string[] = [];
+      const response = await client(fake.issueTokensDirectly().credentials, called).get('api/v1/validate');
+      expect(response.body).toEqual({ valid: true });
+      expect(called).toEqual(['https://api.us5.datadoghq.com/api/v1/validate']);
+      const request = lastRequestTo(fake, '/api/v1/validate');
+      expect(request.headers['authorization']).toBe('Bearer [redacted]');
+      expect(request.headers['dd-api-key']).toBeUndefined();
+    });
+
+    it('API-key mode: api/v1/validate carries DD-API-KEY and DD-APPLICATION-KEY, and fails without them', async () => {
+      const called: string[] = [];
+      const api = client(keys(fake.apiKey, fake.applicationKey), called);
+      expect((await api.get('api/v1/validate')).body).toEqual({ valid: true });
+      const request = lastRequestTo(fake, '/api/v1/validate');
+      expect(request.headers['dd-api-key']).toBe(fake.apiKey);
+      expect(request.headers['dd-application-key']).toBe(fake.applicationKey);
+      expect(request.headers['authorization']).toBeUndefined();
+      expect(called).toEqual(['https://api.us5.datadoghq.com/api/v1/validate']);
+      const refused = await connectorErrorOf(api.get('api/v1/validate', { auth: false }));
+      expect(refused.status).toBe(403);
+    });
   });
 });

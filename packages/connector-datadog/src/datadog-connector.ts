@@ -1,14 +1,10 @@
 import type { ConnectorContext, ConnectorDefinition } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector, Type } from '@cfm/connector-sdk';
-import { createDatadogOAuth2Hooks, siteOfCredentials } from './datadog-oauth2-hooks.js';
-import {
-  apiOrigin,
-  appOrigin,
-  configuredSite,
-  type DatadogSite,
-  DEFAULT_DATADOG_SITE,
-  isDatadogSite,
-} from './datadog-sites.js';
+import { listMonitors } from './actions/list-monitors.js';
+import { queryMetrics } from './actions/query-metrics.js';
+import { connectionSite, type DatadogConfig } from './datadog-connection-site.js';
+import { createDatadogOAuth2Hooks } from './datadog-oauth2-hooks.js';
+import { apiOrigin, appOrigin, type DatadogSite, DEFAULT_DATADOG_SITE } from './datadog-sites.js';
 
 const configSchema = Type.Object(
   {
@@ -33,8 +29,6 @@ const configSchema = Type.Object(
   { additionalProperties: false },
 );
 
-type DatadogConfig = { site?: string };
-
 interface MonitorSummary {
   id: number;
   name?: string;
@@ -44,16 +38,6 @@ interface MonitorSummary {
 
 interface CurrentUser {
   data?: { id?: string; attributes?: { name?: string | null; handle?: string; email?: string } };
-}
-
-/** The site to call: where the token was issued, else what was persisted, else the config. */
-function siteFor(ctx: ConnectorContext<DatadogConfig>): DatadogSite {
-  if (ctx.credentials.type === 'oauth2') {
-    const issuedOn = siteOfCredentials(ctx.credentials);
-    if (issuedOn !== undefined) return issuedOn;
-  }
-  const persisted = ctx.metadata['site'];
-  return isDatadogSite(persisted) ? persisted : configuredSite(ctx.config);
 }
 
 /** Datadog answers bad credentials with 403 `{"errors":["Forbidden"]}`, so a 403 here means reconnect. */
@@ -107,7 +91,8 @@ async function currentUser(
 export const datadogConnector: ConnectorDefinition<typeof configSchema> = defineConnector({
   key: 'datadog',
   name: 'Datadog',
-  description: 'Connects a Datadog organization on any Datadog site to read its monitors.',
+  description:
+    'Connects a Datadog organization on any Datadog site to list its monitors and query its metrics.',
   iconUrl: 'https://imgix.datadoghq.com/img/dd_logo_n_70x75.png',
   docsUrl: 'https://docs.datadoghq.com/developers/authorization/oauth2_in_datadog/',
   categories: ['monitoring', 'observability'],
@@ -146,8 +131,15 @@ export const datadogConnector: ConnectorDefinition<typeof configSchema> = define
       ],
     },
   ],
+  // The proxy's base URL: the configured site. A connection whose OAuth callback named another site has its
+  // token there; actions follow the token (connectionSite), the proxy follows the config.
+  api: { baseUrl: 'https://api.{site}' },
+  actions: {
+    list_monitors: listMonitors,
+    query_metrics: queryMetrics,
+  },
   async check(ctx) {
-    const site = siteFor(ctx);
+    const site = connectionSite(ctx);
     await validate(ctx, site);
     const user = await currentUser(ctx, site);
     const attributes = user?.attributes;
@@ -164,7 +156,7 @@ export const datadogConnector: ConnectorDefinition<typeof configSchema> = define
   },
   async fetchSample(ctx, { limit }) {
     if (limit <= 0) return { kind: 'monitors', items: [] };
-    const site = siteFor(ctx);
+    const site = connectionSite(ctx);
     const response = await ctx.http.get<MonitorSummary[]>(`${apiOrigin(site)}/api/v1/monitor`, {
       query: { page_size: limit, page: 0 },
     });

@@ -21,6 +21,22 @@ describeConformance({
   sampleLimit: 4,
   startProvider: () => startFakeDatadog(client),
   expect: { rotatesRefreshTokens: true, hasRevoke: true, pkce: true, requiredScopes: [] },
+  apiProbe: { path: 'api/v1/validate' },
+  actions: {
+    list_monitors: {
+      input: { limit: 2, tags: ['env:prod'] },
+      check: (output) => {
+        const { monitors, next_cursor } = output as { monitors: { tags: string[] }[]; next_cursor?: string };
+        expect(monitors).toHaveLength(2);
+        for (const monitor of monitors) expect(monitor.tags).toContain('env:prod');
+        expect(next_cursor).toBeTypeOf('string');
+      },
+    },
+    query_metrics: {
+      input: { query: 'avg:system.load.1{*} by {host}', from: 1_735_689_600, to: 1_735_689_900 },
+      check: (output) => expect((output as { series: unknown[] }).series).toHaveLength(2),
+    },
+  },
 });
 
 // Where each site's consent page and token endpoint live, as Datadog documents them.

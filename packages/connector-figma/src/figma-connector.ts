@@ -1,5 +1,6 @@
 import type { ConnectorContext, OAuth2Credentials, TokenResponseInput, TokenSet } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector, Type } from '@cfm/connector-sdk';
+import { getFile, listComments } from './figma-actions.js';
 
 /** The only API origin the connector calls (the authorize page lives on www.figma.com). */
 export const FIGMA_API_ORIGIN = 'https://api.figma.com';
@@ -9,6 +10,9 @@ export const FIGMA_API_ORIGIN = 'https://api.figma.com';
  * product can list and read the files and projects the user can see.
  */
 export const FIGMA_SCOPES = ['current_user:read', 'file_content:read', 'file_metadata:read'];
+
+/** Scopes a deployment may add: `file_comments:read` is what the `list_comments` action needs. */
+export const FIGMA_OPTIONAL_SCOPES = ['file_comments:read'];
 
 const configSchema = Type.Object(
   {
@@ -104,7 +108,7 @@ export const figmaConnector = defineConnector({
       // The current refresh endpoint is the token endpoint; `/v1/oauth/refresh` is the legacy one.
       refreshUrl: `${FIGMA_API_ORIGIN}/v1/oauth/token`,
       // No revocation endpoint exists: disconnecting only deletes the tokens locally.
-      scopes: { required: FIGMA_SCOPES },
+      scopes: { required: FIGMA_SCOPES, optional: FIGMA_OPTIONAL_SCOPES },
       scopeSeparator: ' ',
       pkce: 'S256',
       clientAuth: 'basic',
@@ -144,4 +148,6 @@ export const figmaConnector = defineConnector({
   oauth2: {
     parseTokenResponse: (input, _ctx, next) => parseFigmaTokenResponse(input, next),
   },
+  api: { baseUrl: FIGMA_API_ORIGIN },
+  actions: { get_file: getFile, list_comments: listComments },
 });

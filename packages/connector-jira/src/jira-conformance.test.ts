@@ -1,4 +1,5 @@
 import { describeConformance } from '@cfm/connector-sdk/testing';
+import { expect } from 'vitest';
 import { jiraConnector } from './jira-connector.js';
 import { startFakeJira } from './testing/index.js';
 
@@ -17,4 +18,24 @@ describeConformance({
     authorizeParams: { audience: 'api.atlassian.com', prompt: 'consent' },
   },
   sampleLimit: 4,
+  apiProbe: { path: 'rest/api/3/myself' },
+  actions: {
+    search_issues: {
+      input: { jql: 'project = DEMO ORDER BY updated DESC', limit: 2 },
+      check: (output) => {
+        const { issues, next_cursor } = output as { issues: { key: string }[]; next_cursor?: string };
+        expect(issues.map((issue) => issue.key)).toEqual(['DEMO-30', 'DEMO-29']);
+        expect(next_cursor).toBeTypeOf('string');
+      },
+    },
+    get_issue: {
+      input: { issue_key: 'DEMO-1' },
+      check: (output) => expect(output).toMatchObject({ key: 'DEMO-1', summary: 'Demo issue 1' }),
+    },
+    create_issue: {
+      input: { project_key: 'DEMO', summary: 'Made by the conformance kit' },
+      scopes: ['write:jira-work'],
+      check: (output) => expect((output as { key: string }).key).toMatch(/^DEMO-\d+$/),
+    },
+  },
 });

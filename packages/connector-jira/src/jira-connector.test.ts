@@ -1,6 +1,12 @@
+import { siteMetadata } from '@cfm/atlassian-common';
 import type { OAuth2Credentials } from '@cfm/connector-sdk';
-import { createOAuth2Client } from '@cfm/connector-sdk';
-import { contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
+import {
+  createApiClient,
+  createOAuth2Client,
+  createOriginRewriter,
+  resolveApiBaseUrl,
+} from '@cfm/connector-sdk';
+import { connectorErrorOf, lastRequestTo, contextFor as sdkContextFor } from '@cfm/connector-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jiraConnector } from './jira-connector.js';
 import { type FakeJira, fakeSite, startFakeJira } from './testing/index.js';
@@ -40,6 +46,18 @@ describe('jira connector against the fake Atlassian', () => {
       client.buildAuthorizeUrl({ redirectUri: REDIRECT_URI, state: 's', scopes: SCOPES }),
     );
     expect(narrowed.searchParams.get('scope')).toBe('read:jira-work read:jira-user offline_access');
+    // create_issue's scope is one a deployment may add.
+    const writing = new URL(
+      client.buildAuthorizeUrl({
+        redirectUri: REDIRECT_URI,
+        state: 's',
+        scopes: [...SCOPES, 'write:jira-work'],
+      }),
+    );
+    expect(writing.searchParams.get('scope')).toBe(
+      'read:jira-work read:jira-user write:jira-work offline_access',
+    );
+    expect(client.descriptor.scopes.optional).toEqual(['write:jira-work']);
   });
 
   it('check reads the user from /myself on the resolved site and persists its cloud id and URL', async () => {
@@ -76,7 +94,33 @@ describe('jira connector against the fake Atlassian', () => {
     ]);
     const calls = fake.requests.slice(before);
     expect(calls.map((request) => request.path)).toEqual([`/ex/jira/${globex.id}/rest/api/3/search/jql`]);
-    expect(calls[0]?.query).toMatchObject({ jql: 'order by updated DESC', maxResults: '3' });
+    // The enhanced search refuses unbounded JQL: the sample's query carries a restriction.
+    expect(calls[0]?.query).toMatchObject({ jql: 'updated >= -90d ORDER BY updated DESC', maxResults: '3' });
+  });
+
+  it('declares the API at api.atlassian.com/ex/jira/{cloudId}, filled from what check stored', async () => {
+    expect(jiraConnector.api?.baseUrl).toBe('https://api.atlassian.com/ex/jira/{cloudId}');
+    const checked = await jiraConnector.check(contextFor(fake, fake.issueTokensDirectly().credentials));
+    expect(resolveApiBaseUrl(jiraConnector, { config: {}, metadata: checked.metadata ?? {} })).toBe(
+      `https://api.atlassian.com/ex/jira/${acme.id}`,
+    );
+  });
+
+  it('sends rest/api/3/myself through the API client to Jira with the Bearer token, and only with it', async () => {
+    const { credentials } = fake.issueTokensDirectly();
+    const api = createApiClient(jiraConnector, {
+      config: {},
+      metadata: siteMetadata(globex),
+      credentials,
+      rewriteUrl: createOriginRewriter(fake.rewrite),
+      retries: 0,
+    });
+    const me = await api.get<{ accountId: string }>('rest/api/3/myself');
+    expect(me.body.accountId).toBe(fake.user.accountId);
+    const request = lastRequestTo(fake, `/ex/jira/${globex.id}/rest/api/3/myself`);
+    expect(request.headers['authorization']).toBe('Bearer [redacted]');
+    const refused = await connectorErrorOf(api.get('rest/api/3/myself', { auth: false }));
+    expect(refused.reason).toBe('auth');
   });
 });
 

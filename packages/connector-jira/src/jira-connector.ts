@@ -1,6 +1,6 @@
 import {
   ATLASSIAN_API_ORIGIN,
-  type AtlassianContext,
+  atlassianApi,
   atlassianCloudId,
   atlassianConfigSchema,
   atlassianOAuth2,
@@ -10,9 +10,20 @@ import {
 } from '@cfm/atlassian-common';
 import type { SampleResult } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector } from '@cfm/connector-sdk';
+import { createIssue, JIRA_WRITE_SCOPE } from './actions/create-issue.js';
+import { getIssue } from './actions/get-issue.js';
+import { searchIssues } from './actions/search-issues.js';
+import { searchIssuesPage } from './jira-search.js';
 
 /** Read issues and projects (`read:jira-work`) and the signed-in user (`read:jira-user`). */
 export const JIRA_SCOPES = ['read:jira-work', 'read:jira-user'];
+
+/** Scopes a deployment may add: `write:jira-work` for `create_issue`. */
+export const JIRA_OPTIONAL_SCOPES = [JIRA_WRITE_SCOPE];
+
+// The enhanced search refuses unbounded JQL ("Unbounded JQL queries are not allowed here"): an ORDER BY
+// alone is not a restriction, so the sample is bounded by time.
+const SAMPLE_JQL = 'updated >= -90d ORDER BY updated DESC';
 
 const MAX_SAMPLE = 100;
 
@@ -22,41 +33,28 @@ interface JiraUser {
   emailAddress?: string | null;
 }
 
-interface JiraIssue {
-  id: string;
-  key: string;
-  fields?: { summary?: string; updated?: string; status?: { name?: string } | null };
-}
-
 function jiraUrl(cloudId: string, path: string): string {
   return `${ATLASSIAN_API_ORIGIN}/ex/jira/${encodeURIComponent(cloudId)}/rest/api/3/${path}`;
-}
-
-async function searchIssues(ctx: AtlassianContext, cloudId: string, limit: number): Promise<JiraIssue[]> {
-  const query = { jql: 'order by updated DESC', maxResults: limit, fields: 'summary,status,updated' };
-  try {
-    const current = await ctx.http.get<{ issues?: JiraIssue[] }>(jiraUrl(cloudId, 'search/jql'), { query });
-    return current.body.issues ?? [];
-  } catch (error) {
-    // `search/jql` replaced `search` in 2025; deployments without it answer 404: use the legacy one
-    // (same `issues` list, plus startAt/total).
-    if (!ConnectorError.is(error) || error.status !== 404) throw error;
-  }
-  const legacy = await ctx.http.get<{ issues?: JiraIssue[] }>(jiraUrl(cloudId, 'search'), { query });
-  return legacy.body.issues ?? [];
 }
 
 /** Jira Cloud through Atlassian OAuth 2.0 (3LO). */
 export const jiraConnector = defineConnector({
   key: 'jira',
   name: 'Jira',
-  description: 'Reads Jira Cloud issues and projects on behalf of a user (Atlassian OAuth 2.0 3LO).',
+  description: 'Searches, reads and creates Jira Cloud issues on behalf of a user (Atlassian OAuth 2.0 3LO).',
   iconUrl: 'https://wac-cdn.atlassian.com/assets/img/favicons/atlassian/favicon.png',
   docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/',
   categories: ['project-management', 'issue-tracking'],
   configSchema: atlassianConfigSchema('Jira'),
-  auth: [atlassianOAuth2(JIRA_SCOPES)],
+  auth: [atlassianOAuth2(JIRA_SCOPES, JIRA_OPTIONAL_SCOPES)],
   oauth2: atlassianOAuth2Hooks,
+  // `{cloudId}`: what `check` stored with `siteMetadata`; the proxy path `rest/api/3/myself` reaches `myself`.
+  api: atlassianApi('jira'),
+  actions: {
+    search_issues: searchIssues,
+    get_issue: getIssue,
+    create_issue: createIssue,
+  },
 
   async check(ctx) {
     const site = await resolveAtlassianSite(ctx);
@@ -80,7 +78,11 @@ export const jiraConnector = defineConnector({
   async fetchSample(ctx, { limit }): Promise<SampleResult> {
     const bounded = Math.max(1, Math.min(MAX_SAMPLE, Math.floor(limit)));
     const cloudId = await atlassianCloudId(ctx);
-    const issues = await searchIssues(ctx, cloudId, bounded);
+    const { issues } = await searchIssuesPage(ctx.http, (path) => jiraUrl(cloudId, path), {
+      jql: SAMPLE_JQL,
+      limit: bounded,
+      fields: 'summary,status,updated',
+    });
     return {
       kind: 'issues',
       items: issues.slice(0, bounded).map((issue) => ({

@@ -1,12 +1,16 @@
 import { defineConnector, Type } from '@cfm/connector-sdk';
-import { assertNotNotionError, basicAuthorization, NOTION_API, NOTION_VERSION } from './notion-api.js';
+import { getPage, search } from './notion-actions.js';
+import {
+  assertNotNotionError,
+  basicAuthorization,
+  NOTION_API,
+  NOTION_ORIGIN,
+  NOTION_VERSION,
+} from './notion-api.js';
+import { type NotionSearchBody, titleOf } from './notion-objects.js';
 import { parseNotionTokenResponse } from './notion-token-response.js';
 
 const VERSION_HEADER = { 'notion-version': NOTION_VERSION };
-
-interface NotionRichText {
-  plain_text?: string;
-}
 
 interface NotionBotUser {
   object: 'user';
@@ -23,34 +27,6 @@ interface NotionBotUser {
     workspace_name?: string | null;
     workspace_id?: string | null;
   };
-}
-
-interface NotionSearchResult {
-  object: 'page' | 'database' | string;
-  id: string;
-  last_edited_time?: string;
-  url?: string;
-  title?: NotionRichText[];
-  properties?: Record<string, { type?: string; title?: NotionRichText[] }>;
-}
-
-interface NotionSearchBody {
-  object: 'list';
-  results?: NotionSearchResult[];
-}
-
-function joinText(parts: NotionRichText[] | undefined): string | null {
-  if (!Array.isArray(parts)) return null;
-  return parts.map((part) => part.plain_text ?? '').join('') || null;
-}
-
-/** Databases carry `title`; pages carry it in whichever property has type `title`. */
-function titleOf(result: NotionSearchResult): string | null {
-  if (Array.isArray(result.title)) return joinText(result.title);
-  for (const property of Object.values(result.properties ?? {})) {
-    if (property.type === 'title') return joinText(property.title);
-  }
-  return null;
 }
 
 /** Notion public integration: the pages and databases a user shared with it. */
@@ -137,4 +113,7 @@ export const notionConnector = defineConnector({
     }));
     return { kind: 'pages', items };
   },
+  // Every API call is pinned to one version: Notion changes shapes between versions.
+  api: { baseUrl: NOTION_ORIGIN, headers: { 'Notion-Version': NOTION_VERSION } },
+  actions: { search, get_page: getPage },
 });

@@ -52,6 +52,12 @@ export interface OAuth2AuthDescriptor {
   tokenHeaders?: Record<string, string>;
   /** Extra callback parameters the provider sends and the connector wants (Datadog `domain`). */
   callbackParams?: string[];
+  /**
+   * The provider's issuer identifier (RFC 9207), e.g. `https://auth.acme.example`; may hold `{placeholders}`
+   * filled from config. When set, a callback whose `iss` parameter differs is refused before the code is
+   * exchanged (mix-up defence). A callback without `iss` is accepted.
+   */
+  issuer?: string;
 }
 
 export interface ApiKeyField {
@@ -338,7 +344,8 @@ export interface ApiDescriptor<TConfig = Record<string, unknown>> {
 export interface ActionContext<TConfig = Record<string, unknown>> extends ConnectorContext<TConfig> {
   /**
    * An HTTP client bound to the connector's `api.baseUrl`, default headers and the connection's
-   * credentials: `ctx.api.get('/rest/api/3/myself')`. Relative paths are appended to the base URL.
+   * credentials: `ctx.api.get('/rest/api/3/myself')`. Relative paths are appended to the base URL (never
+   * climbing out of it); absolute URLs must be on its origin. For other hosts use `ctx.http`.
    */
   api: HttpClient;
 }

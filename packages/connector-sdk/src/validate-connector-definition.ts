@@ -80,6 +80,9 @@ function checkOAuth2(problems: Problems, where: string, auth: Record<string, unk
   if (auth['callbackParams'] !== undefined && !isStringArray(auth['callbackParams'])) {
     problems.push(`${where}.callbackParams must be an array of parameter names when given`);
   }
+  if (auth['issuer'] !== undefined && !isUrlTemplate(auth['issuer'])) {
+    problems.push(`${where}.issuer must be an http(s) URL (with optional {placeholders}) when given`);
+  }
 }
 
 function checkApiKey(problems: Problems, where: string, auth: Record<string, unknown>): void {

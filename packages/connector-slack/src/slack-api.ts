@@ -34,6 +34,22 @@ const PERMISSION_ERRORS = new Set([
   'not_allowed_token_type',
   'no_permission',
   'ekm_access_denied',
+  // chat.postMessage: the bot is not a member of the channel (invite it, or grant `chat:write.public`).
+  'not_in_channel',
+  'restricted_action',
+  'restricted_action_read_only_channel',
+]);
+
+// The request names something that does not exist or cannot take it: the caller's input is wrong.
+const CONFIG_ERRORS = new Set([
+  'channel_not_found',
+  'is_archived',
+  'msg_too_long',
+  'no_text',
+  'invalid_cursor',
+  'invalid_limit',
+  'invalid_arguments',
+  'invalid_types',
 ]);
 
 const ERROR_NAME = /^[a-z][a-z0-9_]{0,63}$/;
@@ -42,6 +58,7 @@ function reasonFor(error: string | undefined): ConnectorErrorReason {
   if (error === undefined) return 'provider';
   if (AUTH_ERRORS.has(error)) return 'auth';
   if (PERMISSION_ERRORS.has(error)) return 'permission';
+  if (CONFIG_ERRORS.has(error)) return 'config';
   if (error === 'ratelimited' || error === 'rate_limited') return 'rate_limited';
   return 'provider';
 }
@@ -74,6 +91,8 @@ export function assertSlackOk<T extends SlackEnvelope>(method: string, response:
 export interface SlackCallOptions {
   httpMethod?: 'GET' | 'POST';
   query?: Record<string, QueryValue>;
+  /** A JSON body (Slack wants `application/json; charset=utf-8` and the token as a Bearer header). */
+  json?: Record<string, unknown>;
   headers?: Record<string, string>;
   /** False when the request carries its own `authorization` header. */
   auth?: boolean;
@@ -81,7 +100,8 @@ export interface SlackCallOptions {
 
 /**
  * Calls a Web API method. Non-2xx answers (429 with `Retry-After`, 5xx) are mapped by the SDK's HTTP
- * client; a 200 with `ok: false` is mapped here, because Slack never uses the status for errors.
+ * client; a 200 with `ok: false` is mapped here, because Slack never uses the status for errors. `url` may
+ * be relative when `http` is an action's `ctx.api` (bound to `https://slack.com/api`).
  */
 export async function callSlack<T extends SlackEnvelope>(
   http: HttpClient,
@@ -93,7 +113,11 @@ export async function callSlack<T extends SlackEnvelope>(
     method: options.httpMethod ?? 'POST',
     url,
     ...(options.query !== undefined && { query: options.query }),
-    ...(options.headers !== undefined && { headers: options.headers }),
+    ...(options.json !== undefined && { json: options.json }),
+    headers: {
+      ...(options.json !== undefined && { 'content-type': 'application/json; charset=utf-8' }),
+      ...options.headers,
+    },
     ...(options.auth !== undefined && { auth: options.auth }),
   });
   return assertSlackOk(method, response);

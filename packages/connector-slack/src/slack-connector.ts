@@ -1,5 +1,6 @@
 import type { OAuth2Credentials, TokenSet } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector, Type } from '@cfm/connector-sdk';
+import { listChannels, postMessage } from './slack-actions.js';
 import { callSlack, type SlackEnvelope } from './slack-api.js';
 import { parseSlackTokenResponse, type SlackUserTokenExtra } from './slack-token-response.js';
 
@@ -7,6 +8,17 @@ const SLACK_API = 'https://slack.com/api';
 
 /** Bot scopes: list public channels, read workspace members, read the workspace name. */
 export const SLACK_BOT_SCOPES = ['channels:read', 'users:read', 'team:read'];
+
+/**
+ * Bot scopes a deployment may add. `chat:write` is what the `post_message` action needs: optional, so a
+ * read-only deployment never asks users for write access.
+ */
+export const SLACK_OPTIONAL_BOT_SCOPES = [
+  'chat:write',
+  'channels:history',
+  'groups:read',
+  'users:read.email',
+];
 
 const SCOPE_LIST = '^[a-z][a-z0-9_.:-]*(,[a-z][a-z0-9_.:-]*)*$';
 
@@ -71,7 +83,7 @@ export const slackConnector = defineConnector({
       revokeUrl: `${SLACK_API}/auth.revoke`,
       scopes: {
         required: SLACK_BOT_SCOPES,
-        optional: ['channels:history', 'groups:read', 'users:read.email'],
+        optional: SLACK_OPTIONAL_BOT_SCOPES,
       },
       scopeSeparator: ',',
       // Slack's OAuth v2 does not implement PKCE for confidential clients.
@@ -180,4 +192,7 @@ export const slackConnector = defineConnector({
     }));
     return { kind: 'channels', items: channels };
   },
+  // The Web API: `POST https://slack.com/api/<method>` with the bot token as a Bearer header.
+  api: { baseUrl: SLACK_API },
+  actions: { list_channels: listChannels, post_message: postMessage },
 });

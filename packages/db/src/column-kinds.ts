@@ -15,6 +15,7 @@ export const JSON_COLUMNS: ReadonlySet<string> = new Set([
   'metadata',
   'identity',
   'scopes',
+  'detail',
 ] as const satisfies readonly ColumnName[]);
 
 /** Columns holding booleans; SQLite returns them as 0/1. */

@@ -105,9 +105,51 @@ export interface OAuthStatesTable {
   key_id: string | null;
   /** Config to create the connection with once the callback succeeds. */
   config: NullableJson<JsonObject>;
+  /** The scopes the authorization URL asked for, space separated; null when it sent no `scope`. */
+  requested_scopes: string | null;
   expires_at: Date;
   consumed_at: Date | null;
   created_at: GeneratedTimestamp;
+}
+
+export type AuditActorType = 'user' | 'service' | 'system';
+export type AuditOutcome = 'success' | 'failure';
+
+export interface ServiceKeysTable {
+  id: string;
+  name: string;
+  /** The scopes granted (`connections:read`, …); the server checks them. */
+  scopes: Json<string[]>;
+  /** SHA-256 (hex) of the whole key: the key itself is shown once and never stored. */
+  key_hash: string;
+  /** The first characters of the key (`cfm_sk_abcde`), to recognise it in a list. */
+  key_prefix: string;
+  /** The admin user who created it; null when created from the command line. */
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  occurred_at: GeneratedTimestamp;
+  actor_type: AuditActorType;
+  /** A user id or a service key id; null for the system (refresher, command line). */
+  actor_id: string | null;
+  /** An email, a key name or a system component. */
+  actor_label: string;
+  /** `connection.connect`, `connector.update`, `service_key.revoke`, `connection.proxy`… */
+  action: string;
+  connection_id: string | null;
+  connector_key: string | null;
+  outcome: AuditOutcome;
+  status_code: number | null;
+  duration_ms: number | null;
+  /** Non-secret facts (never a body, token, secret or query string). */
+  detail: GeneratedJson<JsonObject>;
+  request_id: string | null;
 }
 
 export interface Database {
@@ -116,6 +158,8 @@ export interface Database {
   connections: ConnectionsTable;
   credentials: CredentialsTable;
   oauth_states: OAuthStatesTable;
+  service_keys: ServiceKeysTable;
+  audit_events: AuditEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -137,3 +181,10 @@ export type CredentialUpdate = Updateable<CredentialsTable>;
 export type OAuthStateRow = Selectable<OAuthStatesTable>;
 export type NewOAuthState = Insertable<OAuthStatesTable>;
 export type OAuthStateUpdate = Updateable<OAuthStatesTable>;
+
+export type ServiceKeyRow = Selectable<ServiceKeysTable>;
+export type NewServiceKey = Insertable<ServiceKeysTable>;
+export type ServiceKeyUpdate = Updateable<ServiceKeysTable>;
+
+export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;

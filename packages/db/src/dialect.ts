@@ -15,6 +15,16 @@ export interface DatabaseHandle {
   ping(): Promise<void>;
   /** Closes the pool (PostgreSQL) or the file (SQLite). */
   close(): Promise<void>;
+  /** PostgreSQL pool use right now (for metrics); undefined on SQLite, which has no pool. */
+  poolStats?(): PoolStats | undefined;
+}
+
+export interface PoolStats {
+  /** Connections open (idle and in use). */
+  total: number;
+  idle: number;
+  /** Queries queued for a connection because all `poolMax` are in use. */
+  waiting: number;
 }
 
 export interface CreateDatabaseOptions {
@@ -23,8 +33,10 @@ export interface CreateDatabaseOptions {
   /** PostgreSQL: how long to wait for a connection before failing. Default 5000 ms. */
   connectionTimeoutMillis?: number;
   /**
-   * PostgreSQL: called when an idle pooled connection fails (server restart, terminated backend).
-   * Without a listener `pg` would crash the process; the default emits a process warning.
+   * PostgreSQL: called once per failure of a pooled connection, idle or in use (server restart,
+   * `pg_terminate_backend`, network loss). The broken connection is dropped and the next query opens a
+   * new one; a query that was running rejects on its own. Without a listener `pg` would crash the
+   * process; the default emits a process warning.
    */
   onPoolError?: (error: Error) => void;
 }
@@ -60,8 +72,15 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
       closed ??= db.destroy();
       return closed;
     },
+    poolStats() {
+      const pool = POOLS.get(kyselyDialect);
+      return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
   };
 }
+
+/** The pg pool behind each PostgreSQL dialect (Kysely keeps its config private). */
+const POOLS = new WeakMap<KyselyDialect, pg.Pool>();
 
 function createPostgresDialect(connectionString: string, options: CreateDatabaseOptions): KyselyDialect {
   const pool = new pg.Pool({
@@ -69,12 +88,29 @@ function createPostgresDialect(connectionString: string, options: CreateDatabase
     max: options.poolMax ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
   });
-  pool.on('error', options.onPoolError ?? warnPoolError);
+  const report = reportOncePerClient(options.onPoolError ?? warnPoolError);
+  // The pool listens to its idle clients only: a client checked out by a query (or a transaction) that
+  // loses its backend emits 'error' with no listener, which ends the process. So every client gets one.
+  pool.on('connect', (client) => client.on('error', (error: Error) => report(client, error)));
+  pool.on('error', (error, client) => report(client, error));
   return new PostgresDialect({ pool });
 }
 
+/**
+ * A lost backend says so twice (the server's "terminating connection", then the closed socket), and an
+ * idle client's failure reaches both listeners above: report the first failure of each client.
+ */
+function reportOncePerClient(listener: (error: Error) => void): (client: object, error: Error) => void {
+  const failed = new WeakSet<object>();
+  return (client, error) => {
+    if (failed.has(client)) return;
+    failed.add(client);
+    listener(error);
+  };
+}
+
 function warnPoolError(error: Error): void {
-  process.emitWarning(`PostgreSQL idle connection failed: ${error.message}`, { code: 'CFM_DB_POOL_ERROR' });
+  process.emitWarning(`PostgreSQL connection failed: ${error.message}`, { code: 'CFM_DB_POOL_ERROR' });
 }
 
 function createSqliteDialect(filename: string): KyselyDialect {

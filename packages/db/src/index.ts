@@ -1,6 +1,11 @@
 export { BOOLEAN_COLUMNS, isTimestampColumn, JSON_COLUMNS } from './column-kinds.js';
 export type * from './database.js';
-export { type CreateDatabaseOptions, createDatabase, type DatabaseHandle } from './dialect.js';
+export {
+  type CreateDatabaseOptions,
+  createDatabase,
+  type DatabaseHandle,
+  type PoolStats,
+} from './dialect.js';
 export {
   MIGRATION_LOCK_TABLE,
   MIGRATION_TABLE,
@@ -16,4 +21,5 @@ export {
   type ParsedDatabaseUrl,
   parseDatabaseUrl,
 } from './parse-database-url.js';
+export { isDatabaseUnavailableError } from './unavailable-error.js';
 export { ValueConventionPlugin } from './value-convention-plugin.js';

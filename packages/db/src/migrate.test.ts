@@ -11,7 +11,15 @@ import { migrations } from './migrations/index.js';
 import { createTestDatabase, type TestDatabase, testDialects } from './testing/index.js';
 
 const DIALECTS = await testDialects();
-const TABLES = ['connections', 'connectors', 'credentials', 'oauth_states', 'users'];
+const TABLES = [
+  'audit_events',
+  'connections',
+  'connectors',
+  'credentials',
+  'oauth_states',
+  'service_keys',
+  'users',
+];
 const MIGRATION_NAMES = Object.keys(migrations);
 
 async function appTables(handle: DatabaseHandle): Promise<string[]> {

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { signAccessToken } from '../services/access-tokens.js';
 import { fail, failOn } from './exit-with.js';
 
-const USAGE = 'Usage: pnpm run token --email someone@example.com [--admin] [--ttl 1h] [--sub <subject>]';
+const USAGE = 'Usage: pnpm dev-token --email someone@example.com [--admin] [--ttl 1h] [--sub <subject>]';
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
 /** `90`, `90s`, `15m`, `1h`, `7d` → seconds. */

@@ -63,6 +63,32 @@ export const EnvSchema = Type.Object({
   TOKEN_REFRESH_INTERVAL_SECONDS: text('must be a positive whole number of seconds', {
     pattern: '^[1-9]\\d{0,6}$',
   }),
+  REQUEST_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', { pattern: '^[1-9]\\d{0,5}$' }),
+  HEADERS_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', { pattern: '^[1-9]\\d{0,5}$' }),
+  SHUTDOWN_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', {
+    pattern: '^[1-9]\\d{0,5}$',
+  }),
+  PROXY_BODY_LIMIT_BYTES: text('must be a positive whole number of bytes (at most 1 GiB)', {
+    pattern: '^[1-9]\\d{0,9}$',
+  }),
+  PROXY_TIMEOUT_MS: text('must be a positive whole number of milliseconds', { pattern: '^[1-9]\\d{0,6}$' }),
+  PROXY_RETRY_WAIT_CAP_MS: text('must be a whole number of milliseconds', { pattern: '^\\d{1,6}$' }),
+  WEB_CONCURRENCY: text('must be a whole number from 1 to 64', { pattern: '^[1-9]\\d?$' }),
+  CFM_WORKER_SLOT: text('must be a whole number from 1 to 64 (set by the cluster primary)', {
+    pattern: '^[1-9]\\d?$',
+  }),
+  METRICS_ENABLED: text('must be true or false', { pattern: BOOLEAN_PATTERN }),
+  // Agents (`/mcp`): every tool, or only the actions connectors declare read-only; and which connectors' tools.
+  MCP_TOOLS: Type.Optional(
+    Type.Union([Type.Literal('all'), Type.Literal('read-only')], { 'x-message': 'must be all or read-only' }),
+  ),
+  MCP_CONNECTORS: text('must be a comma-separated list of connector keys (slack,jira)', {
+    pattern: '^\\s*[a-z][a-z0-9-]{1,63}\\s*(?:,\\s*[a-z][a-z0-9-]{1,63}\\s*)*$',
+  }),
+  // proxy-addr also takes the names loopback, linklocal and uniquelocal.
+  TRUST_PROXY: text('must be true, false, a hop count, or comma-separated addresses/CIDRs', {
+    pattern: '^[0-9A-Za-z.:/]+(?:\\s*,\\s*[0-9A-Za-z.:/]+)*$',
+  }),
 });
 
 export type Env = Static<typeof EnvSchema>;

@@ -21,7 +21,9 @@ export const dbPlugin = fp<DbPluginOptions>(
     const handle =
       options.handle ??
       createDatabase(options.url, {
-        onPoolError: (error) => app.log.warn({ err: error }, 'PostgreSQL idle connection failed'),
+        // A lost connection is replaced on the next query; requests using it answered 503.
+        onPoolError: (error) =>
+          app.log.warn({ err: error }, 'PostgreSQL connection lost: the pool opens a new one'),
       });
     app.decorate('db', handle);
     if (owned) {

@@ -1,8 +1,10 @@
 import { createOriginRewriter, parseOriginOverrides } from '@cfm/connector-sdk';
 import fp from 'fastify-plugin';
+import { ActionRunner } from '../services/actions/action-runner.js';
 import { ConnectionTester } from '../services/connection-tester.js';
 import type { EngineContext } from '../services/engine-context.js';
 import { OAuthFlow } from '../services/oauth-flow.js';
+import { ConnectionProxy } from '../services/proxy/connection-proxy.js';
 import { TokenManager } from '../services/token-manager.js';
 import { TokenRefresher } from '../services/token-refresher.js';
 import { sdkLogger } from './connectors.js';
@@ -14,6 +16,10 @@ export interface Engine {
   tokenManager: TokenManager;
   connectionTester: ConnectionTester;
   refresher: TokenRefresher;
+  /** `/api/connections/{id}/proxy/…`: the provider API with the connection's credentials. */
+  proxy: ConnectionProxy;
+  /** `/api/connections/{id}/actions/{name}` (and the agents' MCP tools). */
+  actions: ActionRunner;
 }
 
 declare module 'fastify' {
@@ -59,6 +65,11 @@ export const enginePlugin = fp<EnginePluginOptions>(
       tokenManager,
       connectionTester: new ConnectionTester(context, tokenManager),
       refresher,
+      proxy: new ConnectionProxy(context, tokenManager, config.proxy),
+      actions: new ActionRunner(context, tokenManager, {
+        timeoutMs: config.proxy.timeoutMs,
+        retryWaitCapMs: config.proxy.retryWaitCapMs,
+      }),
     });
     if (options.startRefresher === true) {
       app.addHook('onListen', async () => {
@@ -72,6 +83,7 @@ export const enginePlugin = fp<EnginePluginOptions>(
     // onClose hooks run before the db plugin's (registered earlier) and before server.ts closes its handle.
     app.addHook('onClose', async () => {
       await refresher.stop();
+      await app.engine.proxy.close();
     });
   },
   { name: 'cfm-engine', fastify: '5.x', dependencies: ['cfm-db', 'cfm-connectors'] },

@@ -1,7 +1,10 @@
+import type { Duplex } from 'node:stream';
+import { isDatabaseUnavailableError } from '@cfm/db';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, type ErrorCode, type ErrorDetail, httpReason, toErrorBody } from '../errors.js';
 import { ServiceError, type ServiceErrorCode } from '../services/service-error.js';
+import { describeValidationIssues } from '../validation.js';
 
 // Every service code must be an API code too (a compile error here means: add it to `ERROR_CODES`).
 const serviceCodeIsApiCode = (code: ServiceErrorCode): ErrorCode => code;
@@ -12,7 +15,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 30;
 /** A `ServiceError` as the API answers it: same code, status and message, plus its safe extras. */
 export function fromServiceError(error: ServiceError): AppError {
   const headers: Record<string, string> = {};
-  if (error.retryable && error.statusCode === 503) {
+  if ((error.retryable && error.statusCode === 503) || error.statusCode === 429) {
     const seconds =
       error.retryAfterMs === undefined
         ? DEFAULT_RETRY_AFTER_SECONDS
@@ -24,6 +27,7 @@ export function fromServiceError(error: ServiceError): AppError {
     headers,
     ...(error.providerCode !== undefined && { providerError: error.providerCode }),
     ...(error.missingVariables !== undefined && { missingVariables: [...error.missingVariables] }),
+    ...(error.details !== undefined && { details: [...error.details] }),
   });
 }
 
@@ -49,37 +53,25 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   429: 'CFM_RATE_LIMITED',
 };
 
-/** Driver error codes meaning "the database cannot be reached", on either dialect. */
-const DATABASE_DOWN = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  '57P01', // admin_shutdown
-  '57P03', // cannot_connect_now
-  '08000',
-  '08001',
-  '08003',
-  '08006',
-  'SQLITE_BUSY',
-  'SQLITE_CANTOPEN',
+/**
+ * Seconds a client should wait after `CFM_DB_UNAVAILABLE`: the pool replaces a lost connection on the
+ * next query, so a failover or a restart of PostgreSQL is the usual wait.
+ */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * PostgreSQL refusing text it cannot store (a NUL character, `\u0000` in JSON): the request's fault. The
+ * routes refuse NUL in bodies, queries and parameters first; this catches what reaches the database
+ * another way (a JWT claim, a provider's answer).
+ */
+const INVALID_TEXT = new Set([
+  '22P05', // untranslatable_character, "unsupported Unicode escape sequence"
+  '22021', // character_not_in_repertoire, "invalid byte sequence for encoding"
 ]);
 
-interface ValidationIssue {
-  instancePath: string;
-  message?: string;
-  params?: Record<string, unknown>;
-}
-
-/** One `{ field, message }` per Ajv issue: `body/connector_key` + `must be string`. */
+/** One `{ field, message }` per field and problem: `body/connector_key` + `must be string`. */
 function validationDetails(error: FastifyError): ErrorDetail[] {
-  const context = error.validationContext ?? 'body';
-  return ((error.validation ?? []) as ValidationIssue[]).map((issue) => {
-    const extra = issue.params?.['missingProperty'] ?? issue.params?.['additionalProperty'];
-    const path = `${issue.instancePath}${typeof extra === 'string' ? `/${extra}` : ''}`;
-    return { field: `${context}${path}`, message: issue.message ?? 'is not valid' };
-  });
+  return describeValidationIssues(error.validation ?? [], error.validationContext ?? 'body');
 }
 
 /** Turns anything thrown into an `AppError`, keeping internals out of client-visible messages. */
@@ -100,8 +92,20 @@ export function toAppError(error: unknown): AppError {
   if (mapped !== undefined) {
     return new AppError(mapped, undefined, { cause: error });
   }
-  if (fastifyError.code !== undefined && DATABASE_DOWN.has(fastifyError.code)) {
-    return new AppError('CFM_DB_UNAVAILABLE', undefined, { cause: error });
+  if (isDatabaseUnavailableError(error)) {
+    return new AppError('CFM_DB_UNAVAILABLE', undefined, {
+      cause: error,
+      headers: { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+    });
+  }
+  if (fastifyError.code !== undefined && INVALID_TEXT.has(fastifyError.code)) {
+    return new AppError(
+      'CFM_BAD_REQUEST',
+      'The request contains text that cannot be stored (a NUL character)',
+      {
+        cause: error,
+      },
+    );
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
@@ -110,6 +114,30 @@ export function toAppError(error: unknown): AppError {
     return new AppError(code, fastifyError.message || httpReason(status), { cause: error });
   }
   return new AppError('CFM_INTERNAL', undefined, { cause: error });
+}
+
+/**
+ * Node's refusals before a request reaches Fastify (request or headers timeout, oversized headers,
+ * malformed HTTP), answered in our shape on the raw socket, which is then closed. Fastify's
+ * `clientErrorHandler`.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset socket is gone already: nothing to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const appError =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? new AppError('CFM_REQUEST_TIMEOUT')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? new AppError('CFM_HEADERS_TOO_LARGE')
+        : new AppError('CFM_BAD_REQUEST', 'The request is not valid HTTP');
+  const body = JSON.stringify(toErrorBody(appError));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${appError.statusCode} ${httpReason(appError.statusCode)}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {

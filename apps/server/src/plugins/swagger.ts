@@ -61,7 +61,7 @@ export const swaggerPlugin = fp<SwaggerPluginOptions>(
           version: options.version,
           description:
             'Connect your users’ accounts at third-party services. Authenticate with `Authorization: Bearer <JWT>` ' +
-            '(HS256; get one for development with `pnpm run token --email you@example.com`). Every error answers ' +
+            '(HS256; get one for development with `pnpm dev-token --email you@example.com`). Every error answers ' +
             '`{ statusCode, code, error, message }` with a stable `CFM_…` code.',
         },
         components: {

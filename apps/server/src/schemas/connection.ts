@@ -85,7 +85,8 @@ export const UpdateConnectionBody = Type.Object(
 export const ListConnectionsQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    // Bounded: a 20-digit offset overflowed the databases' integers (a 500, not a 400).
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 })),
     connector: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'Only this connector key.' }),
     ),

@@ -14,6 +14,22 @@ export const CustomDeclaration = Type.Object(
   { title: 'CustomDeclaration' },
 );
 
+/** A connector's typed operation, as `POST /api/connections/{id}/actions/{name}` runs it. */
+export const ConnectorAction = Type.Object(
+  {
+    name: Type.String({ description: 'snake_case; the path segment of the actions route.', examples: ['search_issues'] }),
+    description: Type.String(),
+    read_only: Type.Boolean({ description: 'False when the action changes something at the provider.' }),
+    input_schema: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'JSON Schema of the request body of `POST /api/connections/{id}/actions/{name}`.',
+    }),
+    output_schema: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'JSON Schema of `data` in its answer.',
+    }),
+  },
+  { title: 'ConnectorAction' },
+);
+
 export const ConnectorResponse = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -47,6 +63,21 @@ export const ConnectorResponse = Type.Object(
     ),
     status_reason: Nullable(Type.String()),
     custom: Type.Optional(CustomDeclaration),
+    api_base_url: Type.Optional(
+      Nullable(
+        Type.String({
+          description:
+            'The provider API the proxy (`/api/connections/{id}/proxy/{path}`) sends to; `{placeholders}` are filled per connection. Null when the connector declares none.',
+          examples: ['https://api.atlassian.com/ex/jira/{cloudId}'],
+        }),
+      ),
+    ),
+    action_names: Type.Optional(Type.Array(Type.String(), { description: 'The names of its actions.' })),
+    actions: Type.Optional(
+      Type.Array(ConnectorAction, {
+        description: 'Its actions with their input and output schemas (on `GET /api/connectors/{key}` only).',
+      }),
+    ),
   },
   { title: 'Connector' },
 );

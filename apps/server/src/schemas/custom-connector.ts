@@ -25,6 +25,15 @@ export const CustomOAuth2Auth = Type.Object(
     client_auth: Type.Optional(Type.Union([Type.Literal('basic'), Type.Literal('body')])),
     token_request_format: Type.Optional(Type.Union([Type.Literal('form'), Type.Literal('json')])),
     extra_authorize_params: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 500 }))),
+    issuer: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          "The provider's issuer identifier (RFC 9207). When set, a callback whose `iss` differs is refused (`CFM_OAUTH_ISSUER_MISMATCH`).",
+        examples: ['https://auth.acme.example'],
+      }),
+    ),
     client_id: Text(500),
     client_secret: Type.Optional(
       Type.String({
@@ -80,6 +89,32 @@ export const CustomCheck = Type.Object(
   { additionalProperties: false, title: 'CustomCheck' },
 );
 
+/**
+ * The provider API the connection's credentials open, for the proxy (`/api/connections/{id}/proxy/{path}`).
+ * `{placeholders}` are filled from the connection's `config_data`.
+ */
+export const CustomApi = Type.Object(
+  {
+    base_url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      examples: ['https://api.acme.example/v1'],
+      description: 'https URL (with optional `{placeholders}` from config_data); no query or fragment.',
+    }),
+    headers: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" }),
+        Type.String({ maxLength: 1000 }),
+        {
+          maxProperties: 20,
+          description: 'Headers sent with every proxied request (`Acme-Version`).',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'CustomApi' },
+);
+
 /** A JSON Schema for the connection settings: an object schema (checked by compiling it with Ajv). */
 export const ConfigSchema = Type.Object(
   {
@@ -103,6 +138,7 @@ export const CustomConnectorFields = {
   auth: CustomAuth,
   config_schema: Type.Optional(ConfigSchema),
   check: CustomCheck,
+  api: Type.Optional(CustomApi),
 };
 
 export const CreateCustomConnectorBody = Type.Object(
@@ -118,6 +154,7 @@ export type CustomOAuth2AuthInput = Static<typeof CustomOAuth2Auth>;
 export type CustomApiKeyAuthInput = Static<typeof CustomApiKeyAuth>;
 export type CustomAuthInput = Static<typeof CustomAuth>;
 export type CustomCheckInput = Static<typeof CustomCheck>;
+export type CustomApiInput = Static<typeof CustomApi>;
 export type CreateCustomConnectorInput = Static<typeof CreateCustomConnectorBody>;
 /** A custom connector's full declaration without its key (a PUT replaces all of it). */
 export type CustomConnectorInput = Omit<CreateCustomConnectorInput, 'key'>;
@@ -137,6 +174,7 @@ export const UpdateConnectorBody = Type.Object(
     auth: Type.Optional(CustomAuth),
     config_schema: Type.Optional(ConfigSchema),
     check: Type.Optional(CustomCheck),
+    api: Type.Optional(CustomApi),
   },
   { additionalProperties: false, title: 'UpdateConnector' },
 );

@@ -94,7 +94,7 @@ function remember(verifier: Verifier, token: string, claims: AccessTokenClaims, 
 }
 
 /**
- * Signs an HS256 access token the server accepts (what `pnpm token` prints).
+ * Signs an HS256 access token the server accepts (what `pnpm dev-token` prints).
  *
  * @example
  * const jwt = await signAccessToken(config.jwt, { subject: 'u1', email: 'a@example.com', role: 'user' }, 3600);

@@ -2,6 +2,7 @@ import type { TObject } from '@cfm/connector-sdk';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorDetail } from '../errors.js';
+import { describeValidationIssues } from '../validation.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the plugin.
 const addFormats = addFormatsModule.default;
@@ -15,8 +16,8 @@ const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
  * Checks a connection's `config_data` against its connector's config schema, reporting every failing
- * field at once (`config_data/site` + `must match pattern …`). Returns the value with schema defaults
- * applied (a copy; the input is not changed).
+ * field at once, one message per field (`config_data/site` + `must be one of "datadoghq.com", … or
+ * "ddog-gov.com"`). Returns the value with schema defaults applied (a copy; the input is not changed).
  */
 export function validateConfigData(
   schema: TObject,
@@ -32,10 +33,6 @@ export function validateConfigData(
   }
   const value = structuredClone(config);
   if (validate(value)) return { ok: true, value };
-  const details = (validate.errors ?? []).map((issue) => {
-    const extra = issue.params['missingProperty'] ?? issue.params['additionalProperty'];
-    const path = `${issue.instancePath}${typeof extra === 'string' ? `/${extra}` : ''}`;
-    return { field: `config_data${path}`, message: issue.message ?? 'is not valid' };
-  });
+  const details = describeValidationIssues(validate.errors ?? [], 'config_data');
   return { ok: false, details };
 }

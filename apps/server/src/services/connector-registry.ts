@@ -107,7 +107,8 @@ export class ConnectorRegistry implements ConnectorResolver {
 
   async get(key: string): Promise<ConnectorView | null> {
     const row = await this.#findRow('key', key);
-    return row ? this.describe(row) : null;
+    // One connector: its actions with their schemas too (the list leaves them out to stay small).
+    return row ? this.describe(row, { detail: true }) : null;
   }
 
   async #findRow(column: 'key' | 'id', value: string): Promise<ConnectorRow | undefined> {
@@ -119,7 +120,8 @@ export class ConnectorRegistry implements ConnectorResolver {
       .executeTakeFirst();
   }
 
-  describe(row: ConnectorRow): ConnectorView {
+  describe(row: ConnectorRow, options: { detail?: boolean } = {}): ConnectorView {
+    const detail = options.detail === true;
     if (row.source === 'custom') {
       const compiled = this.#compileCustom(row);
       const client = compiled.ok
@@ -131,6 +133,7 @@ export class ConnectorRegistry implements ConnectorResolver {
         statusReason: compiled.ok ? null : compiled.reason,
         configured: isConfigured(compiled.ok ? compiled.definition : undefined, client),
         missingVariables: [],
+        detail,
       });
     }
     const loaded = this.#loaded.get(row.key);
@@ -146,6 +149,7 @@ export class ConnectorRegistry implements ConnectorResolver {
       statusReason: loaded ? null : (failed?.reason ?? row.load_error),
       configured: isConfigured(loaded?.definition, client),
       missingVariables: client.missingVariables,
+      detail,
     });
   }
 

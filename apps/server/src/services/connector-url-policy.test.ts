@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { connectorUrlProblem, createConnectorUrlPolicy } from './connector-url-policy.js';
+import {
+  connectorUrlProblem,
+  createConnectorUrlPolicy,
+  HTTPS_REQUIRED,
+  INSECURE_LOOPBACK_ONLY,
+} from './connector-url-policy.js';
 
 describe('connectorUrlProblem', () => {
   const strict = createConnectorUrlPolicy({ allowInsecureConnectorUrls: false });
@@ -14,12 +19,18 @@ describe('connectorUrlProblem', () => {
   });
 
   it('refuses http unless loopback and allowed, or an operator override origin', () => {
-    expect(connectorUrlProblem('http://127.0.0.1:3000/me', strict)).toBe('must use https');
+    expect(connectorUrlProblem('http://127.0.0.1:3000/me', strict)).toBe(HTTPS_REQUIRED);
     expect(connectorUrlProblem('http://127.0.0.1:3000/me', relaxed)).toBeUndefined();
     expect(connectorUrlProblem('http://localhost/me', relaxed)).toBeUndefined();
-    expect(connectorUrlProblem('http://acme.example/me', relaxed)).toMatch(/loopback hosts only/);
+    expect(connectorUrlProblem('http://acme.example/me', relaxed)).toBe(INSECURE_LOOPBACK_ONLY);
     expect(connectorUrlProblem('http://vendor.internal/token', relaxed)).toBeUndefined();
     expect(connectorUrlProblem('http://10.0.0.5:8080/token', relaxed)).toBeUndefined();
+  });
+
+  it('names ALLOW_INSECURE_CONNECTOR_URLS, and that it is for development, when it refuses http', () => {
+    expect(HTTPS_REQUIRED).toContain('ALLOW_INSECURE_CONNECTOR_URLS=true');
+    expect(HTTPS_REQUIRED).toContain('development only');
+    expect(INSECURE_LOOPBACK_ONLY).toContain('ALLOW_INSECURE_CONNECTOR_URLS');
   });
 
   it('refuses other schemes, credentials in the URL, placeholders in the origin and relative URLs', () => {
@@ -44,7 +55,7 @@ describe('connectorUrlProblem loopback detection (ALLOW_INSECURE_CONNECTOR_URLS)
       'http://LOCALHOST./me',
     ]) {
       expect(connectorUrlProblem(url, relaxed), url).toBeUndefined();
-      expect(connectorUrlProblem(url, strict), url).toBe('must use https');
+      expect(connectorUrlProblem(url, strict), url).toBe(HTTPS_REQUIRED);
     }
   });
 

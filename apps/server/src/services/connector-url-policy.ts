@@ -23,6 +23,12 @@ export function createConnectorUrlPolicy(options: {
   return { allowInsecureLoopback: options.allowInsecureConnectorUrls, trustedOrigins: trusted };
 }
 
+/** The refusal of an `http://` URL names the switch a developer running a local provider needs. */
+export const HTTPS_REQUIRED =
+  'must use https (for local development only, ALLOW_INSECURE_CONNECTOR_URLS=true accepts http:// on loopback hosts)';
+export const INSECURE_LOOPBACK_ONLY =
+  'must use https (ALLOW_INSECURE_CONNECTOR_URLS accepts plain http:// for loopback hosts only)';
+
 const PLACEHOLDER = /\{[a-zA-Z0-9_]+\}/;
 const PLACEHOLDER_GLOBAL = /\{[a-zA-Z0-9_]+\}/g;
 /**
@@ -57,9 +63,7 @@ export function connectorUrlProblem(url: string, policy: ConnectorUrlPolicy): st
   if (parsed.protocol === 'https:') return undefined;
   if (parsed.protocol === 'http:') {
     if (policy.allowInsecureLoopback && isLoopback(parsed.hostname)) return undefined;
-    return policy.allowInsecureLoopback
-      ? 'must use https (plain http is accepted for loopback hosts only)'
-      : 'must use https';
+    return policy.allowInsecureLoopback ? INSECURE_LOOPBACK_ONLY : HTTPS_REQUIRED;
   }
   return 'must be an https URL';
 }

@@ -1,6 +1,7 @@
 import type { AuthDescriptor, ConnectorDefinition } from '@cfm/connector-sdk';
 import type { ConnectorRow } from '@cfm/db';
 import type { ConnectorView } from '../schemas/connector.js';
+import { actionViews } from './actions/action-runner.js';
 import type { CustomDefinitionData } from './custom-connector.js';
 
 export interface ConnectorFacts {
@@ -10,6 +11,8 @@ export interface ConnectorFacts {
   statusReason: string | null;
   configured: boolean;
   missingVariables: string[];
+  /** Add the actions with their JSON Schemas (one connector's page, not the list). */
+  detail?: boolean;
 }
 
 function scopesOf(auth: readonly AuthDescriptor[]): string[] {
@@ -47,6 +50,10 @@ export function describeConnector(row: ConnectorRow, facts: ConnectorFacts): Con
     status: facts.status,
     status_reason: facts.statusReason,
   };
+  const definition = facts.definition;
+  view.api_base_url = definition?.api?.baseUrl ?? null;
+  view.action_names = Object.keys(definition?.actions ?? {}).sort();
+  if (facts.detail === true) view.actions = definition ? actionViews(definition) : [];
   if (!facts.configured && facts.missingVariables.length > 0)
     view.missing_variables = [...facts.missingVariables];
   if (row.source === 'custom' && row.custom_definition !== null) {

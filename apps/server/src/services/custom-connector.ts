@@ -12,6 +12,7 @@ import type { ConnectorRow } from '@cfm/db';
 import { Ajv } from 'ajv';
 import type { ErrorDetail } from '../errors.js';
 import type {
+  CustomApiInput,
   CustomApiKeyAuthInput,
   CustomCheckInput,
   CustomConnectorInput,
@@ -23,6 +24,8 @@ import { type ConnectorUrlPolicy, connectorUrlProblem } from './connector-url-po
 export interface CustomDefinitionData {
   auth: Omit<CustomOAuth2AuthInput, 'client_secret'> | CustomApiKeyAuthInput;
   check: CustomCheckInput;
+  /** The provider API for the proxy; absent on connectors declared before it existed. */
+  api?: CustomApiInput;
 }
 
 export type CustomConnectorRow = Pick<
@@ -41,13 +44,14 @@ const EMPTY_CONFIG_SCHEMA = { type: 'object', properties: {} } as const;
 
 /** The declaration as stored: the secret removed (it goes to the vault), defaults made explicit. */
 export function toStoredDefinition(
-  input: Pick<CustomConnectorInput, 'auth' | 'check'>,
+  input: Pick<CustomConnectorInput, 'auth' | 'check' | 'api'>,
 ): CustomDefinitionData {
+  const api = input.api === undefined ? {} : { api: input.api };
   if (input.auth.type === 'oauth2') {
     const { client_secret: _secret, ...auth } = input.auth;
-    return { auth, check: input.check };
+    return { auth, check: input.check, ...api };
   }
-  return { auth: input.auth, check: input.check };
+  return { auth: input.auth, check: input.check, ...api };
 }
 
 /** The SDK auth descriptor a declared auth block stands for (data only; no client credentials). */
@@ -77,6 +81,7 @@ export function toAuthDescriptor(auth: CustomDefinitionData['auth']): AuthDescri
     ...(auth.extra_authorize_params !== undefined && {
       extraAuthorizeParams: { ...auth.extra_authorize_params },
     }),
+    ...(auth.issuer !== undefined && { issuer: auth.issuer }),
   };
 }
 
@@ -138,6 +143,9 @@ export function buildCustomConnectorDefinition(row: CustomConnectorRow): Connect
       ? EMPTY_CONFIG_SCHEMA
       : row.config_schema) as TObject,
     auth: [toAuthDescriptor(data.auth)],
+    ...(data.api !== undefined && {
+      api: { baseUrl: data.api.base_url, ...(data.api.headers !== undefined && { headers: { ...data.api.headers } }) },
+    }),
     async check(context) {
       const url = fillTemplate(check.url, context.config);
       const response = await context.http.request({ method, url, throwOnError: false });
@@ -167,7 +175,10 @@ export function customConnectorProblems(
   policy: ConnectorUrlPolicy,
 ): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
-  const urls: Array<[string, string | undefined]> = [['body/check/url', input.check.url]];
+  const urls: Array<[string, string | undefined]> = [
+    ['body/check/url', input.check.url],
+    ['body/api/base_url', input.api?.base_url],
+  ];
   if (input.auth.type === 'oauth2') {
     urls.push(
       ['body/auth/authorize_url', input.auth.authorize_url],

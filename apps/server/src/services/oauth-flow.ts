@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { ConnectorError, createOAuth2Client, createPkcePair, type TokenSet } from '@cfm/connector-sdk';
+import { createOAuth2Client, createPkcePair, type TokenSet } from '@cfm/connector-sdk';
 import type { JsonObject } from '@cfm/db';
-import { loadOwnedConnection, mergeMetadata, requireClient } from './connector-access.js';
-import type { ResolvedConnector } from './connector-resolver.js';
-import { CredentialStore, type Executor } from './credential-store.js';
-import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
-import { OAuthStateStore } from './oauth-state-store.js';
+import { metrics } from '../production/metrics.js';
+import { loadOwnedConnection, requireClient } from './connector-access.js';
+import { CredentialStore } from './credential-store.js';
+import { clockOf, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
+import { type BrowserBindingCookie, OAuthBrowserBinding } from './oauth-browser-binding.js';
+import { checkIssuer, exchangeFailure, oauth2Descriptor } from './oauth-callback-checks.js';
+import { saveAuthorizedConnection } from './oauth-connection-writer.js';
+import { assessGrant, requestedScopesOf } from './oauth-grant-check.js';
+import { type BrowserProof, OAuthStateStore } from './oauth-state-store.js';
 import { OAuthStateSigner } from './oauth-state-token.js';
 import { ServiceError, safeProviderError } from './service-error.js';
 
@@ -33,12 +36,29 @@ export interface CompleteAuthorizationInput {
   errorDescription?: string;
   /** Every callback query parameter; only those the descriptor names in `callbackParams` are used. */
   callbackParams?: Record<string, string>;
+  /**
+   * The GET callback (no bearer token): the flow must have been started for this redirect URI, and the
+   * request must carry the binding cookie the starting browser got. Checked before the state is spent.
+   */
+  browser?: BrowserProof;
+}
+
+export interface StartAuthorizationResult {
+  authorizationUrl: string;
+  state: string;
+  /** Set on the starting browser when the GET callback may complete the flow (see `BrowserProof`). */
+  browserCookie: BrowserBindingCookie;
 }
 
 export interface CompleteAuthorizationResult {
-  success: true;
+  /** True when the connection is `active`; false when it was stored as `error` (see `message`). */
+  success: boolean;
+  status: 'active' | 'error';
+  /** `Connected to …`, or why the grant is not enough (the connection's `status_reason`). */
   message: string;
   connectionId: string;
+  /** Optional scopes the provider did not grant: the connection works, those features will not. */
+  warnings: string[];
 }
 
 export interface OAuthFlowOptions {
@@ -60,15 +80,18 @@ export class OAuthFlow {
 
   constructor(context: EngineContext, options: OAuthFlowOptions) {
     this.#context = context;
-    this.#states = new OAuthStateStore(new OAuthStateSigner(options.stateSecret), context.vault);
+    this.#states = new OAuthStateStore(
+      new OAuthStateSigner(options.stateSecret),
+      context.vault,
+      new OAuthBrowserBinding(options.stateSecret),
+    );
     this.#credentials = new CredentialStore(context.vault);
     this.#exchangeTimeoutMs = options.exchangeTimeoutMs ?? 15_000;
   }
 
-  async startAuthorization(
-    input: StartAuthorizationInput,
-  ): Promise<{ authorizationUrl: string; state: string }> {
+  async startAuthorization(input: StartAuthorizationInput): Promise<StartAuthorizationResult> {
     const { db } = this.#context.database;
+    const now = clockOf(this.#context)();
     const connector = await this.#context.connectors.resolve(input.connectorKey);
     if (!connector)
       throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
@@ -93,8 +116,18 @@ export class OAuthFlow {
       ...sdkOptionsOf(this.#context),
     });
     const pkce = descriptor.pkce === 'off' ? null : createPkcePair();
-    const state = await this.#states.create(
+    const issued = this.#states.issue(now);
+    const authorizationUrl = oauth.buildAuthorizeUrl({
+      redirectUri: input.redirectUri,
+      state: issued.token,
+      ...(pkce && { codeChallenge: pkce.challenge }),
+      ...(input.scopes && { scopes: input.scopes }),
+    });
+    // Read back from the URL: connector hooks may add scopes (Atlassian's offline_access) or drop them.
+    const requestedScopes = requestedScopesOf(authorizationUrl, oauth.descriptor.scopeSeparator);
+    await this.#states.save(
       db,
+      issued,
       {
         userId: input.userId,
         connectorId: connector.id,
@@ -102,22 +135,34 @@ export class OAuthFlow {
         redirectUri: input.redirectUri,
         codeVerifier: pkce?.verifier ?? null,
         config,
+        requestedScopes,
       },
-      clockOf(this.#context)(),
+      now,
     );
-    const authorizationUrl = oauth.buildAuthorizeUrl({
-      redirectUri: input.redirectUri,
-      state,
-      ...(pkce && { codeChallenge: pkce.challenge }),
-      ...(input.scopes && { scopes: input.scopes }),
-    });
-    return { authorizationUrl, state };
+    return { authorizationUrl, state: issued.token, browserCookie: this.#states.browserCookie(issued, now) };
   }
 
   async completeAuthorization(input: CompleteAuthorizationInput): Promise<CompleteAuthorizationResult> {
+    // Counted by connector only once the key names a real one: a made-up key must not mint a series.
+    const labels = { connector: 'unknown', outcome: 'success' };
+    try {
+      return await this.#complete(input, labels);
+    } catch (error) {
+      labels.outcome = ServiceError.is(error) ? error.code : 'error';
+      throw error;
+    } finally {
+      metrics.oauthCompletions.inc(labels);
+    }
+  }
+
+  async #complete(
+    input: CompleteAuthorizationInput,
+    labels: { connector: string },
+  ): Promise<CompleteAuthorizationResult> {
     const { db } = this.#context.database;
     const now = clockOf(this.#context);
     const connector = await this.#context.connectors.resolve(input.connectorKey);
+    if (connector) labels.connector = connector.key;
     // An unknown key still goes through the state checks so a bad state is reported as such first.
     const claimed = await this.#states.claim(
       db,
@@ -125,12 +170,24 @@ export class OAuthFlow {
         token: input.state,
         userId: input.userId,
         connectorId: connector?.id ?? `unknown:${input.connectorKey}`,
+        ...(input.browser && { browser: input.browser }),
       },
       now(),
     );
     const { record, codeVerifier } = claimed;
     if (!connector)
       throw new ServiceError('CFM_CONNECTOR_NOT_FOUND', `Connector "${input.connectorKey}" not found`);
+    const descriptor = oauth2Descriptor(connector);
+    const existing = record.connection_id
+      ? await db
+          .selectFrom('connections')
+          .select('config')
+          .where('id', '=', record.connection_id)
+          .executeTakeFirst()
+      : undefined;
+    const config = record.config ?? existing?.config ?? {};
+    // RFC 9207, after the state is spent: a response from the wrong issuer ends the attempt for good.
+    checkIssuer(descriptor, config, input.callbackParams?.['iss']);
     if (input.error !== undefined && input.error !== '') {
       const providerCode = safeProviderError(input.error) ?? 'unknown_error';
       throw new ServiceError(
@@ -147,16 +204,7 @@ export class OAuthFlow {
         'The provider called back without an authorization code',
       );
     }
-    const descriptor = oauth2Descriptor(connector);
     const client = requireClient(connector);
-    const existing = record.connection_id
-      ? await db
-          .selectFrom('connections')
-          .select('config')
-          .where('id', '=', record.connection_id)
-          .executeTakeFirst()
-      : undefined;
-    const config = record.config ?? existing?.config ?? {};
     const wanted = new Set(descriptor.callbackParams ?? []);
     const callbackParams = Object.fromEntries(
       Object.entries(input.callbackParams ?? {}).filter(([name]) => wanted.has(name)),
@@ -178,108 +226,39 @@ export class OAuthFlow {
     } catch (error) {
       throw exchangeFailure(error);
     }
-    const connectionId = await db
-      .transaction()
-      .execute((transaction) => this.#store(transaction, connector, record, config, tokens, now()));
-    (this.#context.logger ?? silentLogger).info('oauth connection authorized', {
-      connectionId,
-      connector: connector.key,
+    const grant = assessGrant({
+      descriptor,
+      requested: record.requested_scopes === null ? null : record.requested_scopes.split(' '),
+      credentials: tokens.credentials,
     });
-    return { success: true, message: `Connected to ${connector.definition.name}`, connectionId };
-  }
-
-  /** Creates or updates the connection and its sealed credentials; runs inside one transaction. */
-  async #store(
-    transaction: Executor,
-    connector: ResolvedConnector,
-    record: { user_id: string; connection_id: string | null; config: JsonObject | null },
-    config: JsonObject,
-    tokens: TokenSet,
-    now: Date,
-  ): Promise<string> {
-    const byId = record.connection_id
-      ? await transaction
-          .selectFrom('connections')
-          .selectAll()
-          .where('id', '=', record.connection_id)
-          .where('user_id', '=', record.user_id)
-          .executeTakeFirst()
-      : undefined;
-    // One connection per user and connector (a unique constraint): a second "connect" reconnects it.
-    const connection =
-      byId ??
-      (await transaction
-        .selectFrom('connections')
-        .selectAll()
-        .where('user_id', '=', record.user_id)
-        .where('connector_id', '=', connector.id)
-        .executeTakeFirst());
-    const scopes = tokens.credentials.scopes ?? null;
-    let connectionId: string;
-    if (connection) {
-      connectionId = connection.id;
-      await transaction
-        .updateTable('connections')
-        .set({
-          status: 'active',
-          status_reason: null,
-          metadata: mergeMetadata(connection.metadata, tokens.metadata),
-          ...(scopes && { scopes }),
-          ...(record.config && { config: record.config }),
-          updated_at: now,
-        })
-        .where('id', '=', connectionId)
-        .execute();
-    } else {
-      connectionId = randomUUID();
-      await transaction
-        .insertInto('connections')
-        .values({
-          id: connectionId,
-          user_id: record.user_id,
-          connector_id: connector.id,
-          config,
-          status: 'active',
-          status_reason: null,
-          metadata: tokens.metadata ?? {},
-          scopes,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-    }
-    await this.#credentials.save(transaction, connectionId, tokens.credentials, now);
-    return connectionId;
-  }
-}
-
-function oauth2Descriptor(connector: ResolvedConnector) {
-  const descriptor = connector.definition.auth.find((auth) => auth.type === 'oauth2');
-  if (!descriptor) {
-    throw new ServiceError('CFM_OAUTH_NOT_SUPPORTED', `Connector "${connector.key}" does not use OAuth 2`);
-  }
-  return descriptor;
-}
-
-function exchangeFailure(error: unknown): ServiceError {
-  if (ConnectorError.is(error)) {
-    const providerCode = safeProviderError(error.providerCode);
-    const detail = providerCode ?? (error.status !== undefined ? `HTTP ${error.status}` : error.reason);
-    return new ServiceError(
-      'CFM_OAUTH_EXCHANGE_FAILED',
-      `The provider refused the code exchange (${detail})`,
-      {
-        ...(providerCode !== undefined && { providerCode }),
-        retryable: error.retryable,
-      },
+    const connectionId = await db.transaction().execute((transaction) =>
+      saveAuthorizedConnection(transaction, this.#credentials, {
+        connectorId: connector.id,
+        record,
+        config,
+        tokens,
+        grant,
+        now: now(),
+      }),
     );
+    const logger = this.#context.logger ?? silentLogger;
+    if (grant.status === 'active') {
+      logger.info('oauth connection authorized', { connectionId, connector: connector.key });
+    } else {
+      logger.warn('oauth grant incomplete: connection stored as error', {
+        connectionId,
+        connector: connector.key,
+      });
+    }
+    return {
+      success: grant.status === 'active',
+      status: grant.status,
+      message:
+        grant.status === 'active'
+          ? `Connected to ${connector.definition.name}`
+          : (grant.reason ?? 'The grant is incomplete'),
+      connectionId,
+      warnings: grant.warnings,
+    };
   }
-  const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-  return new ServiceError(
-    'CFM_OAUTH_EXCHANGE_FAILED',
-    timedOut
-      ? 'The provider did not answer the code exchange in time'
-      : `The code exchange failed (${describeError(error)})`,
-    { retryable: true },
-  );
 }

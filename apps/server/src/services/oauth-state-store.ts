@@ -1,8 +1,15 @@
 import type { JsonObject, OAuthStateRow } from '@cfm/db';
 import type { Executor } from './credential-store.js';
 import { associatedData, type CredentialsVault } from './credentials-vault.js';
+import type { OAuthBrowserBinding } from './oauth-browser-binding.js';
 import type { OAuthStateSigner } from './oauth-state-token.js';
 import { ServiceError } from './service-error.js';
+
+/**
+ * Unused pending authorizations kept per user and connector; starting one more drops the oldest. Enough
+ * for a user with several tabs, bounded against a script calling authorize in a loop.
+ */
+export const MAX_PENDING_AUTHORIZATIONS = 20;
 
 export interface PendingAuthorization {
   userId: string;
@@ -12,6 +19,23 @@ export interface PendingAuthorization {
   /** PKCE verifier; sealed before it is stored, never returned to a caller. */
   codeVerifier: string | null;
   config: JsonObject | null;
+  /** The scopes the authorization URL asked for; null when it sent no `scope`. */
+  requestedScopes: string[] | null;
+}
+
+/** A state token issued but not yet stored (the authorization URL is built with it in between). */
+export interface IssuedState {
+  token: string;
+  nonce: string;
+  expiresAt: Date;
+}
+
+/** What the unauthenticated GET callback must prove before a state is spent. */
+export interface BrowserProof {
+  /** The redirect URI the GET callback answers at; null when it answers at none (the default setup). */
+  redirectUri: string | null;
+  /** The request's cookies. */
+  cookies: Readonly<Record<string, string>>;
 }
 
 export interface ClaimedState {
@@ -23,23 +47,37 @@ export interface ClaimedState {
 export class OAuthStateStore {
   readonly #signer: OAuthStateSigner;
   readonly #vault: CredentialsVault;
+  readonly #binding: OAuthBrowserBinding;
 
-  constructor(signer: OAuthStateSigner, vault: CredentialsVault) {
+  constructor(signer: OAuthStateSigner, vault: CredentialsVault, binding: OAuthBrowserBinding) {
     this.#signer = signer;
     this.#vault = vault;
+    this.#binding = binding;
   }
 
-  /** Stores the pending record and returns the signed token to send as `state`. */
-  async create(executor: Executor, pending: PendingAuthorization, now: Date): Promise<string> {
-    const { token, nonce, expiresAt } = this.#signer.issue(now);
+  /** A new signed state; {@link save} stores its record. */
+  issue(now: Date): IssuedState {
+    return this.#signer.issue(now);
+  }
+
+  /**
+   * Stores the pending record of `issued`, then drops the user's oldest unused records for the same
+   * connector beyond {@link MAX_PENDING_AUTHORIZATIONS}.
+   */
+  async save(
+    executor: Executor,
+    issued: IssuedState,
+    pending: PendingAuthorization,
+    now: Date,
+  ): Promise<void> {
     const sealed =
       pending.codeVerifier === null
         ? null
-        : this.#vault.seal(pending.codeVerifier, associatedData.oauthVerifier(nonce));
+        : this.#vault.seal(pending.codeVerifier, associatedData.oauthVerifier(issued.nonce));
     await executor
       .insertInto('oauth_states')
       .values({
-        id: nonce,
+        id: issued.nonce,
         user_id: pending.userId,
         connector_id: pending.connectorId,
         connection_id: pending.connectionId,
@@ -47,22 +85,51 @@ export class OAuthStateStore {
         code_verifier_ciphertext: sealed?.ciphertext ?? null,
         key_id: sealed?.keyId ?? null,
         config: pending.config,
-        expires_at: expiresAt,
+        requested_scopes: pending.requestedScopes === null ? null : pending.requestedScopes.join(' '),
+        expires_at: issued.expiresAt,
         created_at: now,
       })
       .execute();
-    return token;
+    const unused = (builder: Executor) =>
+      builder
+        .selectFrom('oauth_states')
+        .select('id')
+        .where('user_id', '=', pending.userId)
+        .where('connector_id', '=', pending.connectorId)
+        .where('consumed_at', 'is', null);
+    // One statement: whichever concurrent call runs it last sees every insert before it, so the cap holds.
+    await executor
+      .deleteFrom('oauth_states')
+      .where('user_id', '=', pending.userId)
+      .where('connector_id', '=', pending.connectorId)
+      .where('consumed_at', 'is', null)
+      .where(
+        'id',
+        'not in',
+        unused(executor)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(MAX_PENDING_AUTHORIZATIONS),
+      )
+      .execute();
+  }
+
+  /** The binding cookie the starting browser gets for `issued`. */
+  browserCookie(issued: IssuedState, now: Date) {
+    return this.#binding.cookieFor(issued.nonce, issued.expiresAt, now);
   }
 
   /**
    * Verifies the token and takes the record for exactly one caller. Checks, in order: signature
-   * (`CFM_OAUTH_STATE_INVALID`), expiry (`…_EXPIRED`), the caller (`…_FOREIGN`) and connector (`…_MISMATCH`)
-   * before spending it (so a stranger holding the URL cannot burn someone else's attempt), then the atomic
-   * `UPDATE … WHERE consumed_at IS NULL`: whoever updates zero rows gets `CFM_OAUTH_STATE_USED`.
+   * (`CFM_OAUTH_STATE_INVALID`), expiry (`…_EXPIRED`), the caller (`…_FOREIGN`) and connector (`…_MISMATCH`),
+   * and for the GET callback (`browser`) the redirect URI (`CFM_OAUTH_REDIRECT_MISMATCH`) and the binding
+   * cookie (`CFM_OAUTH_BROWSER_MISMATCH`), all before spending it (so a stranger holding the URL cannot
+   * burn someone else's attempt), then the atomic `UPDATE … WHERE consumed_at IS NULL`: whoever updates
+   * zero rows gets `CFM_OAUTH_STATE_USED`.
    */
   async claim(
     executor: Executor,
-    input: { token: string; userId: string | null; connectorId: string | null },
+    input: { token: string; userId: string | null; connectorId: string | null; browser?: BrowserProof },
     now: Date,
   ): Promise<ClaimedState> {
     const verification = this.#signer.verify(input.token, now);
@@ -96,6 +163,7 @@ export class OAuthStateStore {
         'This authorization attempt is for another connector',
       );
     }
+    if (input.browser !== undefined) this.#checkBrowser(record, input.browser);
     const result = await executor
       .updateTable('oauth_states')
       .set({ consumed_at: now })
@@ -116,5 +184,20 @@ export class OAuthStateStore {
             associatedData.oauthVerifier(record.id),
           );
     return { record: { ...record, consumed_at: now }, codeVerifier };
+  }
+
+  #checkBrowser(record: OAuthStateRow, browser: BrowserProof): void {
+    if (browser.redirectUri === null || record.redirect_uri !== browser.redirectUri) {
+      throw new ServiceError(
+        'CFM_OAUTH_REDIRECT_MISMATCH',
+        'This authorization attempt was started for another callback: finish it where it was started',
+      );
+    }
+    if (!this.#binding.matches(record.id, browser.cookies)) {
+      throw new ServiceError(
+        'CFM_OAUTH_BROWSER_MISMATCH',
+        'This authorization attempt was started in another browser: start again from this one',
+      );
+    }
   }
 }

@@ -20,10 +20,26 @@ export const SERVICE_ERROR_CODES = {
   CFM_OAUTH_CODE_MISSING: 400,
   CFM_OAUTH_PROVIDER_DENIED: 400,
   CFM_OAUTH_EXCHANGE_FAILED: 502,
+  CFM_OAUTH_ISSUER_MISMATCH: 400,
+  CFM_OAUTH_REDIRECT_MISMATCH: 400,
+  CFM_OAUTH_BROWSER_MISMATCH: 403,
   CFM_CREDENTIALS_MISSING: 409,
   CFM_CREDENTIALS_INVALID: 400,
   CFM_CONNECTION_EXPIRED: 409,
   CFM_TOKEN_REFRESH_FAILED: 503,
+  CFM_CONNECTION_NOT_READY: 409,
+  CFM_PROXY_NOT_SUPPORTED: 400,
+  CFM_PROXY_PATH_INVALID: 400,
+  CFM_PROVIDER_UNREACHABLE: 502,
+  CFM_PROVIDER_TIMEOUT: 504,
+  CFM_PROVIDER_ERROR: 502,
+  CFM_PROVIDER_RATE_LIMITED: 429,
+  CFM_PROVIDER_FORBIDDEN: 403,
+  CFM_ACTION_NOT_FOUND: 404,
+  CFM_ACTION_INVALID: 400,
+  CFM_TOKEN_NOT_AVAILABLE: 409,
+  CFM_VALIDATION: 400,
+  CFM_PAYLOAD_TOO_LARGE: 413,
 } as const satisfies Record<`CFM_${string}`, number>;
 
 export type ServiceErrorCode = keyof typeof SERVICE_ERROR_CODES;
@@ -37,6 +53,8 @@ export interface ServiceErrorOptions {
   retryAfterMs?: number;
   /** Variables an operator must set (`CFM_CONNECTOR_NOT_CONFIGURED`). */
   missingVariables?: string[];
+  /** Field-level problems (`CFM_VALIDATION` of an action's input). */
+  details?: Array<{ field: string; message: string }>;
 }
 
 const SERVICE_ERROR_BRAND = Symbol.for('cfm.service-error');
@@ -54,6 +72,7 @@ export class ServiceError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly missingVariables: string[] | undefined;
+  readonly details: Array<{ field: string; message: string }> | undefined;
 
   constructor(code: ServiceErrorCode, message: string, options: ServiceErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -64,6 +83,7 @@ export class ServiceError extends Error {
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
     this.missingVariables = options.missingVariables;
+    this.details = options.details;
     Object.defineProperty(this, SERVICE_ERROR_BRAND, { value: true, enumerable: false });
   }
 

@@ -6,6 +6,8 @@ import {
 } from '@cfm/connector-sdk';
 import type { ConnectionRow, CredentialRow } from '@cfm/db';
 import { sql } from 'kysely';
+import { metrics, type TokenRefreshOutcome } from '../production/metrics.js';
+import { recordAuditEvent } from './audit/audit-log.js';
 import { mergeMetadata, requireClient } from './connector-access.js';
 import { CredentialStore, type Executor } from './credential-store.js';
 import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
@@ -180,7 +182,14 @@ export class TokenManager {
       signal: AbortSignal.timeout(this.#refreshTimeoutMs),
       ...sdkOptionsOf(this.#context),
     });
-    return oauth.refresh({ credentials });
+    try {
+      const tokens = await oauth.refresh({ credentials });
+      metrics.tokenRefreshes.inc({ connector: connector.key, outcome: 'success' });
+      return tokens;
+    } catch (error) {
+      metrics.tokenRefreshes.inc({ connector: connector.key, outcome: refreshOutcome(error) });
+      throw error;
+    }
   }
 
   async #afterLostRace(executor: Executor, connectionId: string): Promise<Outcome> {
@@ -215,6 +224,7 @@ export class TokenManager {
         connectionId: connection.id,
         providerCode,
       });
+      this.#auditRefreshFailure(connection, { error: providerCode ?? 'auth', connection_expired: true });
       return expiredError(connection.id, providerCode);
     }
     const retryable = ConnectorError.is(error) ? error.retryable : true;
@@ -236,12 +246,37 @@ export class TokenManager {
       error: errorName,
       failures,
     });
+    this.#auditRefreshFailure(connection, { error: errorName, failures, retry_in_ms: delay });
     return transientError(errorName, retryable, delay, providerCode);
   }
 
   #logger() {
     return this.#context.logger ?? silentLogger;
   }
+
+  /** In the background, outside any transaction: the audit trail never delays or fails a refresh. */
+  #auditRefreshFailure(connection: ConnectionRow, detail: Record<string, unknown>): void {
+    const { db } = this.#context.database;
+    void this.#context.connectors
+      .resolveById(connection.connector_id)
+      .catch(() => null) // the key is a nicety; the event is recorded without it
+      .then((connector) =>
+        recordAuditEvent(db, {
+          action: 'connection.refresh_failed',
+          outcome: 'failure',
+          actor: { type: 'system', id: null, label: 'token-manager' },
+          connectionId: connection.id,
+          connectorKey: connector?.key ?? null,
+          detail,
+        }),
+      );
+  }
+}
+
+function refreshOutcome(error: unknown): TokenRefreshOutcome {
+  if (!ConnectorError.is(error)) return 'failed';
+  if (error.reason === 'auth') return 'rejected';
+  return error.retryable ? 'retryable' : 'failed';
 }
 
 function missing(connectionId: string): ServiceError {

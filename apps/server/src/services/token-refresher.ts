@@ -1,3 +1,4 @@
+import { metrics } from '../production/metrics.js';
 import type { Executor } from './credential-store.js';
 import { clockOf, describeError, type EngineContext, silentLogger } from './engine-context.js';
 import { cleanupOAuthStates } from './oauth-states-cleanup.js';
@@ -80,7 +81,9 @@ export class TokenRefresher {
         }
       }
       statesDeleted = await cleanupOAuthStates(this.#context.database.db, now);
+      metrics.refresherRuns.inc({ outcome: failed === 0 ? 'ok' : 'partial' });
     } catch (error) {
+      metrics.refresherRuns.inc({ outcome: 'failed' });
       logger.error('token refresher run failed', { error: describeError(error) });
     }
     return { candidates: candidates.length, failed, statesDeleted };

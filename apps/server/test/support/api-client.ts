@@ -37,7 +37,7 @@ export interface TestUser {
   role?: 'user' | 'admin';
 }
 
-/** A JWT the server accepts, as `pnpm token` signs it (HS256 with JWT_SECRET). */
+/** A JWT the server accepts, as `pnpm dev-token` signs it (HS256 with JWT_SECRET). */
 export function signTestToken(jwtSecret: string, user: TestUser, ttlSeconds = 3600): Promise<string> {
   return signAccessToken(
     { secret: jwtSecret },

@@ -52,6 +52,22 @@ export async function authorize(
   return response.body;
 }
 
+/**
+ * `GET /api/oauth/{key}/authorize` as a browser does it when `OAUTH_REDIRECT_URI` points at the API: the
+ * answer also sets the cookie binding the attempt to this browser, returned as `name=value` for the
+ * GET callback's `Cookie` header.
+ */
+export async function authorizeInBrowser(
+  api: ApiClient,
+  key: string,
+): Promise<AuthorizeAnswer & { cookie: string }> {
+  const response = await api.get<AuthorizeAnswer>(`/api/oauth/${key}/authorize`);
+  expect(response.status, describe(response)).toBe(200);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  expect(setCookie).toMatch(/^cfm_oauth_[A-Za-z0-9_-]+=[A-Za-z0-9_-]+;/);
+  return { ...response.body, cookie: setCookie.slice(0, setCookie.indexOf(';')) };
+}
+
 /** The approval's extra callback parameters (Datadog's `domain`), without code and state. */
 export function extraParams(approval: FakeApproval): Record<string, string> {
   const { code: _code, state: _state, ...extra } = approval.params;

@@ -14,6 +14,8 @@ export interface ServerProcess {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly env: Readonly<Record<string, string>>;
+  /** The process id (to read its memory from `/proc/<pid>/status`). */
+  readonly pid: number;
   /** Everything the process wrote to stdout and stderr so far (pino JSON lines at debug level). */
   logs(): string;
   /** The last warning, error and fatal log lines: printed when a test fails, to say why. */
@@ -131,6 +133,7 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
   return {
     url,
     env,
+    pid: child.pid ?? 0,
     logs: output,
     problems: (limit = 10) =>
       output()

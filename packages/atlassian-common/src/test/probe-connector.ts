@@ -1,5 +1,6 @@
 import type { SampleResult } from '@cfm/connector-sdk';
 import { ConnectorError, defineConnector } from '@cfm/connector-sdk';
+import { atlassianApi } from '../atlassian-api.js';
 import { atlassianConfigSchema } from '../atlassian-config.js';
 import { atlassianOAuth2, atlassianOAuth2Hooks } from '../atlassian-oauth2.js';
 import {
@@ -32,6 +33,7 @@ export const probeConnector = defineConnector({
   configSchema: atlassianConfigSchema('Probe'),
   auth: [atlassianOAuth2(PROBE_SCOPES)],
   oauth2: atlassianOAuth2Hooks,
+  api: atlassianApi('probe'),
 
   async check(ctx) {
     const site = await resolveAtlassianSite(ctx);

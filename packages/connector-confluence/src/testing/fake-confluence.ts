@@ -7,6 +7,12 @@ import {
   startFakeAtlassian,
 } from '@cfm/atlassian-common/testing';
 import type { FakeRouteHandler } from '@cfm/connector-sdk/testing/fakes';
+import {
+  defaultContents,
+  type FakeConfluenceContent,
+  getPageRoute,
+  searchRoute,
+} from './fake-confluence-pages.js';
 
 const CONFLUENCE_SITE_SCOPES = [
   'read:confluence-content.all',
@@ -39,11 +45,14 @@ export interface FakeConfluenceOptions extends FakeAtlassianOptions {
   spaces?: FakeConfluenceSpace[];
   /** Default true; false models a deployment that only has the v1 `GET /wiki/rest/api/space`. */
   v2Spaces?: boolean;
+  /** Pages and blog posts for search and `pages/{id}`. Default: 36 over SP1–SP3, every sixth a blog post. */
+  contents?: FakeConfluenceContent[];
 }
 
 export interface FakeConfluence extends FakeAtlassian {
   readonly user: FakeConfluenceUser;
   readonly spaces: FakeConfluenceSpace[];
+  readonly contents: FakeConfluenceContent[];
 }
 
 function defaultSpaces(): FakeConfluenceSpace[] {
@@ -62,7 +71,8 @@ function limitOf(query: Record<string, string>, max: number): number {
 
 /**
  * A fake Confluence Cloud behind a fake Atlassian authorization server: `user/current`, v2 `spaces` (and
- * the v1 `space` list), accessible-resources, with Atlassian's token endpoint quirks.
+ * the v1 `space` list), v1 `search` (a CQL subset, cursor paging in `_links.next`), v2 `pages/{id}` (storage
+ * bodies), accessible-resources, with Atlassian's token endpoint quirks and Confluence's v1 and v2 errors.
  *
  * @example
  * ```ts
@@ -71,7 +81,13 @@ function limitOf(query: Record<string, string>, max: number): number {
  * ```
  */
 export async function startFakeConfluence(options: FakeConfluenceOptions = {}): Promise<FakeConfluence> {
-  const { user: userOverrides, spaces: givenSpaces, v2Spaces = true, ...rest } = options;
+  const {
+    user: userOverrides,
+    spaces: givenSpaces,
+    v2Spaces = true,
+    contents: givenContents,
+    ...rest
+  } = options;
   const sites = rest.sites ?? [fakeSite('acme', CONFLUENCE_SITE_SCOPES)];
   const spaces = givenSpaces ?? defaultSpaces();
   const user: FakeConfluenceUser = {
@@ -83,6 +99,8 @@ export async function startFakeConfluence(options: FakeConfluenceOptions = {}): 
     displayName: 'Mia Krystof',
     ...userOverrides,
   };
+
+  const pages = { sites, contents: givenContents ?? defaultContents(), authorId: user.accountId };
 
   const siteOf = (cloudId: string | undefined) =>
     sites.find((site) => site.id === cloudId) as FakeAtlassianSite;
@@ -138,8 +156,10 @@ export async function startFakeConfluence(options: FakeConfluenceOptions = {}): 
       },
       'GET /ex/confluence/:cloudId/wiki/api/v2/spaces': v2,
       'GET /ex/confluence/:cloudId/wiki/rest/api/space': v1,
+      'GET /ex/confluence/:cloudId/wiki/rest/api/search': searchRoute(pages),
+      'GET /ex/confluence/:cloudId/wiki/api/v2/pages/:id': getPageRoute(pages),
       ...rest.routes,
     },
   });
-  return Object.assign(fake, { user, spaces });
+  return Object.assign(fake, { user, spaces, contents: pages.contents });
 }

@@ -8,3 +8,4 @@ export type {
   FakeConfluenceUser,
 } from './fake-confluence.js';
 export { startFakeConfluence } from './fake-confluence.js';
+export type { FakeConfluenceContent } from './fake-confluence-pages.js';

@@ -8,13 +8,22 @@ import type {
 } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { DATADOG_APP_HOSTS, DATADOG_SITES, type DatadogSite } from '../datadog-sites.js';
+import {
+  datadogError,
+  type FakeDatadogMonitor,
+  listMonitorsRoute,
+  queryMetricsRoute,
+} from './fake-datadog-routes.js';
 
-export interface FakeDatadogMonitor {
-  id: number;
-  name: string;
-  type: string;
-  overall_state: string;
-}
+export type { FakeDatadogMonitor } from './fake-datadog-routes.js';
+
+/** Headers of Datadog's 429 by default: the limit, its period, nothing left, and seconds until the reset. */
+export const DATADOG_RATE_LIMIT_HEADERS: Readonly<Record<string, string>> = {
+  'X-RateLimit-Limit': '100',
+  'X-RateLimit-Period': '10',
+  'X-RateLimit-Remaining': '0',
+  'X-RateLimit-Reset': '1',
+};
 
 export interface FakeDatadogOptions {
   clientId?: string;
@@ -25,16 +34,24 @@ export interface FakeDatadogOptions {
   apiKey?: string;
   applicationKey?: string;
   monitors?: FakeDatadogMonitor[];
+  /** Metrics `GET /api/v1/query` knows, each with the hosts reporting it. Default `system.cpu.user` and `system.load.1` on web-1 and web-2. */
+  metrics?: Record<string, string[]>;
   /** `GET /api/v2/current_user` answer; `null` answers 403 like a grant without `user_access_read`. */
   user?: { id: string; name: string; handle: string; email: string } | null;
   /** Extra provider options, applied last. */
   provider?: Partial<FakeOAuth2ProviderOptions>;
 }
 
-/** The fake provider, its API keys, and the map sending every Datadog origin to it. */
+/**
+ * The fake provider, its API keys, and the map sending every Datadog origin to it. `rateLimitNext(n, headers)`
+ * makes the next `n` Datadog API requests (validate, monitor, query, current_user) answer Datadog's 429
+ * `{"errors":["Rate limit exceeded"]}` with `headers` (default {@link DATADOG_RATE_LIMIT_HEADERS}); token
+ * requests are not affected by it.
+ */
 export interface FakeDatadog extends FakeOAuth2Provider {
   readonly apiKey: string;
   readonly applicationKey: string;
+  readonly monitors: readonly FakeDatadogMonitor[];
   /** Every real Datadog origin the connector may call (app and api hosts of every site) → the fake. */
   readonly originOverrides: Record<string, string>;
   /** The same map as `CONNECTOR_ORIGIN_OVERRIDES` text. */
@@ -54,26 +71,38 @@ export function datadogRealOrigins(): string[] {
   return [...origins];
 }
 
-const FORBIDDEN: FakeResponse = { status: 403, body: { errors: ['Forbidden'] } };
+const FORBIDDEN: FakeResponse = datadogError(403, 'Forbidden');
 
+const TEAMS = ['core', 'web', 'data'];
 const DEFAULT_MONITORS: FakeDatadogMonitor[] = Array.from({ length: 15 }, (_unused, index) => ({
   id: 100_000 + index,
   name: `Fake monitor ${index + 1}`,
   type: index % 2 === 0 ? 'metric alert' : 'log alert',
   overall_state: index % 3 === 0 ? 'Alert' : 'OK',
+  tags: [`team:${TEAMS[index % 3]}`, index % 2 === 0 ? 'env:prod' : 'env:staging'],
 }));
+
+const DEFAULT_METRICS: Record<string, string[]> = {
+  'system.cpu.user': ['web-1', 'web-2'],
+  'system.load.1': ['web-1', 'web-2'],
+};
 
 /**
  * Starts a fake Datadog: `/oauth2/v1/authorize` (PKCE S256 required; the callback carries `domain`),
  * `/oauth2/v1/token` (form, client credentials in the body, rotating refresh tokens; 401 without the
- * secret, 400 `{error}` otherwise), `/oauth2/v1/revoke`, `/api/v1/validate` and `/api/v1/monitor`
- * and `/api/v2/current_user` (Bearer, or `DD-API-KEY` + `DD-APPLICATION-KEY`). Bad credentials get
- * 403 `{"errors":["Forbidden"]}`. One fake serves every site: `originOverrides` maps them all to it.
+ * secret, 400 `{error}` otherwise), `/oauth2/v1/revoke`, `/api/v1/validate`, `/api/v1/monitor` (name and
+ * tag filters, `page`/`page_size`), `/api/v1/query` (a metric query subset) and `/api/v2/current_user`
+ * (Bearer, or `DD-API-KEY` + `DD-APPLICATION-KEY`). Bad credentials get 403 `{"errors":["Forbidden"]}`,
+ * invalid input 400 `{"errors":[…]}`, rate limits 429 with `X-RateLimit-*`. One fake serves every site:
+ * `originOverrides` maps them all to it.
  */
 export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promise<FakeDatadog> {
   const apiKey = options.apiKey ?? 'fake-dd-api-key-0001';
   const applicationKey = options.applicationKey ?? 'fake-dd-application-key-0001';
   const monitors = options.monitors ?? DEFAULT_MONITORS;
+  const metrics = options.metrics ?? DEFAULT_METRICS;
+  // Datadog's own 429s, for API routes only (see `FakeDatadog`).
+  let rateLimit = { remaining: 0, headers: { ...DATADOG_RATE_LIMIT_HEADERS } as Record<string, string> };
   const user =
     options.user === undefined
       ? {
@@ -95,27 +124,17 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
     if (needsAppKey && request.headers['dd-application-key'] !== applicationKey) return FORBIDDEN;
     return null;
   };
-  const validate: FakeRouteHandler = (request, helpers) =>
-    authenticate(request, helpers, false) ?? { status: 200, body: { valid: true } };
-  const listMonitors: FakeRouteHandler = (request, helpers) => {
-    const refused = authenticate(request, helpers, true);
-    if (refused) return refused;
-    const pageSize = Number(request.query['page_size'] ?? monitors.length);
-    const page = Number(request.query['page'] ?? 0);
-    if (
-      !Number.isInteger(pageSize) ||
-      pageSize < 1 ||
-      pageSize > 1000 ||
-      !Number.isInteger(page) ||
-      page < 0
-    ) {
-      return { status: 400, body: { errors: ['Invalid page_size or page'] } };
-    }
-    return { status: 200, body: monitors.slice(page * pageSize, (page + 1) * pageSize) };
-  };
-  const currentUser: FakeRouteHandler = (request, helpers) => {
-    const refused = authenticate(request, helpers, true);
-    if (refused) return refused;
+  /** Datadog's 429 while one is queued, else the route's answer to an authenticated request. */
+  const api =
+    (needsAppKey: boolean, handler: FakeRouteHandler): FakeRouteHandler =>
+    (request, helpers) => {
+      if (rateLimit.remaining > 0) {
+        rateLimit.remaining -= 1;
+        return { status: 429, headers: rateLimit.headers, body: { errors: ['Rate limit exceeded'] } };
+      }
+      return authenticate(request, helpers, needsAppKey) ?? handler(request, helpers);
+    };
+  const currentUser: FakeRouteHandler = () => {
     if (user === null) return FORBIDDEN;
     const { id, ...attributes } = user;
     return { status: 200, body: { data: { id, type: 'users', attributes } } };
@@ -146,9 +165,10 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
     identity: { valid: true },
     unauthorizedResponse: () => FORBIDDEN,
     routes: {
-      'GET /api/v1/validate': validate,
-      'GET /api/v1/monitor': listMonitors,
-      'GET /api/v2/current_user': currentUser,
+      'GET /api/v1/validate': api(false, () => ({ status: 200, body: { valid: true } })),
+      'GET /api/v1/monitor': api(true, listMonitorsRoute(monitors)),
+      'GET /api/v1/query': api(true, queryMetricsRoute(metrics)),
+      'GET /api/v2/current_user': api(true, currentUser),
     },
     ...options.provider,
   });
@@ -157,10 +177,14 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
   return Object.assign(provider, {
     apiKey,
     applicationKey,
+    monitors,
     originOverrides,
     originOverridesText: Object.entries(originOverrides)
       .map(([from, to]) => `${from}=${to}`)
       .join(','),
     rewrite: new Map(Object.entries(originOverrides)),
+    rateLimitNext(count: number, headers: Record<string, string> = { ...DATADOG_RATE_LIMIT_HEADERS }) {
+      rateLimit = { remaining: Math.max(0, count), headers };
+    },
   });
 }

@@ -1,10 +1,10 @@
 import type {
   FakeOAuth2Provider,
   FakeOAuth2ProviderOptions,
-  FakeResponse,
   FakeRouteHandler,
 } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
+import { DEFAULT_FILES, type FakeFigmaFile, figmaError, figmaFileRoutes } from './fake-figma-files.js';
 
 /** Every scope Figma's authorize page knows, so a typo in the connector fails like it would there. */
 export const FIGMA_KNOWN_SCOPES = [
@@ -38,6 +38,8 @@ export interface FakeFigmaOptions {
   user?: { id: string; handle: string; img_url: string; email: string };
   /** Teams by id with their projects (`GET /v1/teams/:team_id/projects`). */
   teams?: Record<string, { name: string; projects: FakeFigmaProject[] }>;
+  /** Files by key (`GET /v1/files/:file_key`, `…/comments`). Default one file, `FAKE_FIGMA_FILE_KEY`. */
+  files?: Record<string, FakeFigmaFile>;
   /** Access token lifetime in seconds. Default 90 days, as Figma issues them. */
   expiresIn?: number | null;
   /** Extra provider options (autoApprove, codeTtlMs…), applied last. */
@@ -73,16 +75,13 @@ const DEFAULT_TEAMS: Record<string, { name: string; projects: FakeFigmaProject[]
   },
 };
 
-/** Figma's API error body: `{status, err}`. */
-function figmaError(status: number, err: string): FakeResponse {
-  return { status, body: { status, err } };
-}
-
 /**
  * Starts a fake Figma: `www.figma.com/oauth` (PKCE S256 optional; rejecting never calls back),
  * `api.figma.com/v1/oauth/token` (form, HTTP Basic; answers `user_id_string`; refresh answers no
- * refresh token), the legacy `/v1/oauth/refresh`, `/v1/me` and `/v1/teams/:team_id/projects`.
- * Bad tokens get Figma's 403 `{status, err}`.
+ * refresh token), the legacy `/v1/oauth/refresh`, `/v1/me`, `/v1/teams/:team_id/projects`,
+ * `/v1/files/:file_key` (honouring `depth`) and `/v1/files/:file_key/comments` (every comment at once, as
+ * Figma has no pagination there). Bad tokens get Figma's 403 `{status, err}`, unknown files 404
+ * `{"status":404,"err":"Not found"}`. Scopes are not checked per endpoint.
  *
  * @example
  * ```ts
@@ -133,7 +132,12 @@ export async function startFakeFigma(options: FakeFigmaOptions = {}): Promise<Fa
       return body;
     },
     unauthorizedResponse: () => figmaError(403, 'Invalid token'),
-    routes: { 'GET /v1/teams/:team_id/projects': projects },
+    // Figma's `{status, err}` shape; the exact text of a 429's `err` is not documented.
+    rateLimitedBody: { status: 429, err: 'Rate limit exceeded' },
+    routes: {
+      'GET /v1/teams/:team_id/projects': projects,
+      ...figmaFileRoutes(options.files ?? DEFAULT_FILES),
+    },
     ...options.provider,
   });
   const originOverrides = Object.fromEntries(FIGMA_REAL_ORIGINS.map((origin) => [origin, provider.url]));

@@ -8,6 +8,7 @@ import type {
   FakeUnauthorizedReason,
 } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
+import { notionApiRoutes, notionError } from './fake-notion-api.js';
 
 export interface FakeNotionPage {
   object: 'page' | 'database';
@@ -63,34 +64,13 @@ const DEFAULT_PAGES: FakeNotionPage[] = [
   },
 ];
 
-function notionError(status: number, code: string, message: string): FakeResponse {
-  return { status, body: { object: 'error', status, code, message, request_id: randomUUID() } };
-}
-
-function richText(content: string) {
-  return [{ type: 'text', text: { content, link: null }, plain_text: content, href: null }];
-}
-
-/** Search results as the API returns them: databases carry `title`, pages a `title` property. */
-function searchResult(page: FakeNotionPage) {
-  const common = {
-    object: page.object,
-    id: page.id,
-    created_time: '2024-12-01T09:00:00.000Z',
-    last_edited_time: page.last_edited_time,
-    archived: false,
-    url: `https://www.notion.so/${page.id.replaceAll('-', '')}`,
-  };
-  return page.object === 'database'
-    ? { ...common, title: richText(page.title), properties: {} }
-    : { ...common, properties: { Name: { id: 'title', type: 'title', title: richText(page.title) } } };
-}
-
 /**
  * A fake Notion (public-integration OAuth + the API calls the Notion connector makes) on 127.0.0.1:
  * the token endpoint accepts only HTTP Basic client auth with a JSON body, tokens never expire,
  * refresh tokens rotate, revoke takes `{ token }`, and API errors use Notion's `{ object: "error" }`.
- * API routes refuse requests without a `Notion-Version` header, as Notion does.
+ * API routes refuse requests without a `Notion-Version` header, as Notion does. `POST /v1/search` takes
+ * `query`, `filter`, `start_cursor` and `page_size`; `GET /v1/pages/{id}` answers 404 `object_not_found`
+ * for an unknown id and 400 `validation_error` for a malformed one or a database id.
  */
 export async function startFakeNotion(options: FakeNotionOptions = {}): Promise<FakeNotion> {
   const workspace = options.workspace ?? {
@@ -117,6 +97,7 @@ export async function startFakeNotion(options: FakeNotionOptions = {}): Promise<
     },
   };
 
+  const api = notionApiRoutes(pages, botId);
   const versioned =
     (handler: (request: FakeRouteRequest, helpers: FakeRouteHelpers) => FakeResponse) =>
     (request: FakeRouteRequest, helpers: FakeRouteHelpers): FakeResponse => {
@@ -161,6 +142,12 @@ export async function startFakeNotion(options: FakeNotionOptions = {}): Promise<
     },
     unauthorizedResponse: (_reason: FakeUnauthorizedReason) =>
       notionError(401, 'unauthorized', 'API token is invalid.'),
+    rateLimitedBody: {
+      object: 'error',
+      status: 429,
+      code: 'rate_limited',
+      message: 'You have been rate limited. Please try again in a few minutes.',
+    },
     identity: { object: 'user', id: botId },
     routes: {
       'GET /v1/users/me': versioned(() => ({
@@ -175,32 +162,8 @@ export async function startFakeNotion(options: FakeNotionOptions = {}): Promise<
           request_id: randomUUID(),
         },
       })),
-      'POST /v1/search': versioned((request) => {
-        const body = (
-          typeof request.body === 'object' && request.body !== null ? request.body : {}
-        ) as Record<string, unknown>;
-        const pageSize = body['page_size'] ?? 100;
-        if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-          return notionError(
-            400,
-            'validation_error',
-            'body.page_size should be an integer between 1 and 100.',
-          );
-        }
-        const results = pages.slice(0, pageSize).map(searchResult);
-        return {
-          status: 200,
-          body: {
-            object: 'list',
-            results,
-            next_cursor: pages.length > pageSize ? pages[pageSize]?.id : null,
-            has_more: pages.length > pageSize,
-            type: 'page_or_database',
-            page_or_database: {},
-            request_id: randomUUID(),
-          },
-        };
-      }),
+      'POST /v1/search': versioned(api.search),
+      'GET /v1/pages/:page_id': versioned(api.retrievePage),
     },
   });
   return Object.assign(provider, {

@@ -56,12 +56,56 @@ export function missingApiPlaceholders(definition: ConnectorDefinition, facts: A
  * ```
  */
 export function resolveApiBaseUrl(definition: ConnectorDefinition, facts: ApiConnectionFacts): string {
+  const missing = missingApiPlaceholders(definition, facts);
+  if (missing.length > 0) {
+    // Usually a fact `check` stores (an Atlassian cloudId): the connection has not been checked yet.
+    throw new ConnectorError(
+      `Connector "${definition.key}" api.baseUrl needs ${missing.map((name) => `"${name}"`).join(', ')}, ` +
+        "which neither the connection's config nor its metadata holds",
+      { reason: 'config' },
+    );
+  }
   return fillTemplate(apiOf(definition).baseUrl, templateValues(facts)).replace(/\/+$/, '');
 }
 
-/** `base` + `/` + `path` (leading slashes of `path` dropped): a base path is kept, unlike URL resolution. */
+function parseUrl(url: string): URL {
+  try {
+    return new URL(url);
+  } catch (error) {
+    throw new ConnectorError('The API URL is not a valid URL', { reason: 'config', cause: error });
+  }
+}
+
+/** The path of a URL as the WHATWG parser normalizes it (dot segments, `%2e`, backslashes resolved). */
+function normalizedPath(url: string): string {
+  return parseUrl(url).pathname.replace(/\/+$/, '');
+}
+
+/**
+ * `base` + `/` + `path` (leading slashes of `path` dropped): a base path is kept, unlike URL resolution.
+ * A path that would climb out of the base path once normalized (`..`, `%2e%2e`, `..\\`) throws a
+ * `ConnectorError` (`config`): through the proxy, a caller names paths under the API, never beside it.
+ *
+ * @example
+ * ```ts
+ * joinApiUrl('https://api.atlassian.com/ex/jira/abc', '/rest/api/3/myself');
+ * // 'https://api.atlassian.com/ex/jira/abc/rest/api/3/myself'
+ * ```
+ */
 export function joinApiUrl(baseUrl: string, path: string): string {
-  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  const base = baseUrl.replace(/\/+$/, '');
+  const joined = `${base}/${path.replace(/^[/\\]+/, '')}`;
+  const basePath = normalizedPath(base);
+  const joinedPath = normalizedPath(joined);
+  if (joinedPath !== basePath && !joinedPath.startsWith(`${basePath}/`)) {
+    throw new ConnectorError(
+      'The API path leaves the API base URL (it climbs out with "." or ".." segments)',
+      {
+        reason: 'config',
+      },
+    );
+  }
+  return joined;
 }
 
 /** The auth descriptor credentials of this type follow (or the one at `authIndex`). */
@@ -113,8 +157,10 @@ export type ApiClientOptions = Omit<ConnectorContextOptions, 'metadata'> & {
 
 /**
  * An {@link HttpClient} bound to a connection's provider API: relative URLs are appended to the resolved
- * `api.baseUrl`, the connector's default headers are added, and credentials are placed as
- * {@link applyApiCredentials} says. Absolute URLs pass as they are (still with credentials).
+ * `api.baseUrl` (see {@link joinApiUrl}), the connector's default headers are added, and credentials are
+ * placed as {@link applyApiCredentials} says. Absolute URLs are accepted on the base URL's origin only (a
+ * pagination link, another path of the same API); any other origin throws a `ConnectorError` (`config`)
+ * before anything is sent, so the connection's credentials never leave the provider's API.
  *
  * @example
  * ```ts
@@ -137,16 +183,26 @@ export function createApiClient(definition: ConnectorDefinition, options: ApiCli
     ...(options.retries !== undefined && { retries: options.retries }),
     ...(options.maxRetryDelayMs !== undefined && { maxRetryDelayMs: options.maxRetryDelayMs }),
   });
+  const baseOrigin = parseUrl(baseUrl).origin;
   function bind(request: HttpRequest): HttpRequest {
     const url = String(request.url);
     const absolute = /^https?:\/\//i.test(url);
+    const origin = absolute ? parseUrl(url).origin : baseOrigin;
+    if (origin !== baseOrigin) {
+      throw new ConnectorError(
+        `The API client of "${definition.key}" only calls ${baseOrigin}; use ctx.http for ${origin}`,
+        { reason: 'config' },
+      );
+    }
     const headers: Record<string, string> = { ...defaults };
     for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
     return { ...request, url: absolute ? url : joinApiUrl(baseUrl, url), headers };
   }
+  // Async so that a refused URL rejects like any other failed request instead of throwing synchronously.
+  const send = async <T>(request: HttpRequest) => http.request<T>(bind(request));
   return {
-    request: (request) => http.request(bind(request)),
-    get: (url, rest) => http.request(bind({ ...rest, url, method: 'GET' })),
-    post: (url, rest) => http.request(bind({ ...rest, url, method: 'POST' })),
+    request: (request) => send(request),
+    get: (url, rest) => send({ ...rest, url, method: 'GET' }),
+    post: (url, rest) => send({ ...rest, url, method: 'POST' }),
   };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type } from 'typebox';
 import { afterAll, describe, expect, it } from 'vitest';
+import { defineAction } from '../define-action.js';
 import { defineConnector } from '../define-connector.js';
 import type { OAuth2AuthDescriptor } from '../types.js';
 import { checkPackageManifest } from './check-package-manifest.js';
@@ -41,6 +42,56 @@ function exampleConnector(key: string, descriptor: Partial<OAuth2AuthDescriptor>
   });
 }
 
+const ITEM_COUNT = 5;
+
+/**
+ * The same with an API descriptor and two actions. The base URL's `{section}` comes from what `check` stores,
+ * so the kit must merge check's metadata into the connection before it can run an action.
+ */
+function exampleConnectorWithActions() {
+  const base = exampleConnector('example-actions', { revokeUrl: `${AUTH_ORIGIN}/oauth/revoke` });
+  const item = Type.Object({ id: Type.Integer() });
+  return defineConnector({
+    ...base,
+    async check(ctx) {
+      const result = await base.check(ctx);
+      return { ...result, metadata: { section: 'api' } };
+    },
+    api: { baseUrl: `${API_ORIGIN}/{section}`, headers: { 'X-Example-Version': '1' } },
+    actions: {
+      list_items: defineAction({
+        description: 'List items, a page at a time.',
+        input: Type.Object({
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+          cursor: Type.Optional(Type.String()),
+        }),
+        output: Type.Object({ items: Type.Array(item), next_cursor: Type.Optional(Type.String()) }),
+        async run(ctx, input) {
+          const limit = input.limit ?? 10;
+          const offset = Number(input.cursor ?? '0');
+          const page = await ctx.api.get<{ items: { id: number }[] }>('items', {
+            query: { limit: Math.min(ITEM_COUNT, offset + limit) },
+          });
+          const items = page.body.items.slice(offset, offset + limit);
+          const next = offset + limit;
+          return { items, ...(next < ITEM_COUNT && { next_cursor: String(next) }) };
+        },
+      }),
+      get_item: defineAction({
+        description: 'Read one item.',
+        input: Type.Object({ item_id: Type.Integer({ minimum: 0 }) }),
+        output: item,
+        async run(ctx, input) {
+          const page = await ctx.api.get<{ items: { id: number }[] }>('items', { query: { limit: 10 } });
+          const found = page.body.items.find((candidate) => candidate.id === input.item_id);
+          if (!found) throw new Error(`no item ${input.item_id}`);
+          return found;
+        },
+      }),
+    },
+  });
+}
+
 function providerStarter(options: FakeOAuth2ProviderOptions) {
   return async () => {
     const provider = await startFakeOAuth2Provider({
@@ -48,7 +99,7 @@ function providerStarter(options: FakeOAuth2ProviderOptions) {
       routes: {
         'GET /api/items': (request, helpers) => {
           helpers.requireToken();
-          const limit = Math.min(Number(request.query['limit'] ?? 10), 10);
+          const limit = Math.min(Number(request.query['limit'] ?? 10), ITEM_COUNT);
           return {
             status: 200,
             body: { items: Array.from({ length: limit }, (_, index) => ({ id: index })) },
@@ -122,6 +173,23 @@ describeConformance({
     pkce: true,
     scopeSeparator: ',',
     requiredScopes: ['read:me'],
+  },
+});
+
+describeConformance({
+  connector: exampleConnectorWithActions(),
+  client,
+  startProvider: providerStarter({ pkce: 'required' }),
+  expect: { rotatesRefreshTokens: true, hasRevoke: true, pkce: true, requiredScopes: ['read:items'] },
+  apiProbe: { path: '/me' },
+  actions: {
+    list_items: {
+      input: { limit: 2, cursor: '2' },
+      check(output) {
+        expect(output).toEqual({ items: [{ id: 2 }, { id: 3 }], next_cursor: '4' });
+      },
+    },
+    get_item: { input: { item_id: 1 } },
   },
 });
 

@@ -2,8 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '../errors.js';
 import { createPkcePair } from '../oauth2/pkce.js';
-import type { ClientCredentials, ConnectorDefinition } from '../types.js';
+import type { ClientCredentials, ConnectorDefinition, OAuth2AuthDescriptor } from '../types.js';
 import { isConnectorDefinition, validateConnectorDefinition } from '../validate-connector-definition.js';
+import {
+  type ConformanceActionSample,
+  type ConformanceApiProbe,
+  registerActionConformance,
+  registerApiConformance,
+} from './conformance-actions.js';
 import { type FakeFlow, fakeFlow } from './fake-flow.js';
 import type { FakeOAuth2Provider } from './fake-oauth2-types.js';
 import { rejectionOf } from './rejection-of.js';
@@ -15,10 +21,11 @@ import { rejectionOf } from './rejection-of.js';
 export type ConformanceProvider = Pick<
   FakeOAuth2Provider,
   'url' | 'counts' | 'tokens' | 'approve' | 'expireAccessTokens' | 'revokeToken' | 'rateLimitNext' | 'close'
-> & {
-  /** Real origin → fake origin, e.g. `https://auth.atlassian.com` → `http://127.0.0.1:53123`. */
-  rewrite: ReadonlyMap<string, string>;
-};
+> &
+  Partial<Pick<FakeOAuth2Provider, 'requests'>> & {
+    /** Real origin → fake origin, e.g. `https://auth.atlassian.com` → `http://127.0.0.1:53123`. */
+    rewrite: ReadonlyMap<string, string>;
+  };
 
 /** What the connector is expected to do against its provider. */
 export interface ConformanceExpectations {
@@ -53,6 +60,14 @@ export interface ConformanceOptions {
   sampleLimit?: number;
   /** Never contacted: the fake's approval stops at the redirect. */
   redirectUri?: string;
+  /**
+   * A sample per action, keyed by action name: the kit runs each against the fake after its OAuth flow and
+   * validates input and output against the action's schemas. Every declared action needs one (a missing
+   * sample is a failing test); a sample for an undeclared action fails too.
+   */
+  actions?: Record<string, ConformanceActionSample>;
+  /** For a connector with `api`: a GET the kit sends through `createApiClient` with the connection's credentials. */
+  apiProbe?: ConformanceApiProbe;
 }
 
 async function expectConnectorError(promise: Promise<unknown>, reason: ConnectorError['reason']) {
@@ -65,7 +80,8 @@ async function expectConnectorError(promise: Promise<unknown>, reason: Connector
 /**
  * Registers a vitest suite proving a connector works against a real HTTP provider: definition,
  * authorize URL, code exchange, refresh (with and without rotation), `invalid_grant`, revocation,
- * `check`, `fetchSample` and rate limiting.
+ * `check`, `fetchSample` and rate limiting; for a connector with `api` and `actions`, the API base URL, a
+ * probe through `createApiClient`, and each action's schemas and sample run.
  *
  * @example
  * ```ts
@@ -74,6 +90,8 @@ async function expectConnectorError(promise: Promise<unknown>, reason: Connector
  *   client: { clientId: 'id', clientSecret: 'secret' },
  *   startProvider: startFakeAcme,
  *   expect: { rotatesRefreshTokens: true, hasRevoke: true, pkce: true, requiredScopes: ['read'] },
+ *   apiProbe: { path: '/v1/me' },
+ *   actions: { list_projects: { input: { limit: 2 } } },
  * });
  * ```
  */
@@ -108,6 +126,18 @@ export function describeConformance(options: ConformanceOptions): void {
     const fake = (): ConformanceProvider => {
       if (!provider) throw new Error('the provider did not start');
       return provider;
+    };
+    const actionContext = {
+      connector,
+      config,
+      samples: options.actions,
+      apiProbe: options.apiProbe,
+      descriptor: () =>
+        (options.authIndex === undefined
+          ? connector.auth.find((auth) => auth.type === 'oauth2')
+          : connector.auth[options.authIndex]) as OAuth2AuthDescriptor | undefined,
+      flow: () => flow,
+      fake,
     };
 
     it('is a valid, branded definition with a well-formed key and an OAuth 2 descriptor', () => {
@@ -249,5 +279,8 @@ export function describeConformance(options: ConformanceOptions): void {
         fake().rateLimitNext(0);
       }
     });
+
+    registerApiConformance(actionContext);
+    registerActionConformance(actionContext);
   });
 }

@@ -127,6 +127,23 @@ describe('connectThroughFake and contextFor', () => {
     expect(url.searchParams.get('state')).toBe('state-7');
   });
 
+  it('fakeFlow connects with the scopes asked for, and builds action contexts bound to the api', async () => {
+    const connector = defineConnector({
+      ...acmeConnector({ scopes: { required: ['read'], optional: ['write'] } }),
+      api: { baseUrl: `${ORIGIN}/api` },
+    });
+    const flow = fakeFlow(connector, pkceFake, { client });
+    const narrow = await flow.connect();
+    const wide = await flow.connect({ scopes: ['read', 'write'] });
+    const scopesOf = (token: string) => pkceFake.tokens.find((record) => record.value === token)?.scopes;
+    expect(scopesOf(narrow.credentials.accessToken)).toEqual(['read']);
+    expect(scopesOf(wide.credentials.accessToken)).toEqual(['read', 'write']);
+    const ctx = flow.actionContext(wide);
+    const me = await ctx.api.get<{ id: string }>('whoami');
+    expect(me.body.id).toBe('user-1');
+    expect(lastRequestTo(pkceFake, '/api/whoami').headers['authorization']).toBe('Bearer [redacted]');
+  });
+
   it('lastRequestTo throws when the fake saw no request to the path', () => {
     expect(() => lastRequestTo(pkceFake, '/never')).toThrow('the fake saw no request to /never');
   });

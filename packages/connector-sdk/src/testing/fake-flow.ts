@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createConnectorContext } from '../connector-context.js';
+import { createActionContext, createConnectorContext } from '../connector-context.js';
 import { createOriginRewriter } from '../http/origin-rewriter.js';
 import { createOAuth2Client, type OAuth2Client } from '../oauth2/oauth2-client.js';
 import { createPkcePair } from '../oauth2/pkce.js';
 import type {
+  ActionContext,
   ClientCredentials,
   ConnectorContext,
   ConnectorDefinition,
@@ -33,6 +34,8 @@ export interface ConnectThroughFakeOptions {
   rewrite?: Rewrite;
   /** Handed to the code exchange; default the ones the descriptor names, as the fake's callback carried them. */
   callbackParams?: Record<string, string>;
+  /** Scopes to request; default the descriptor's required ones (add optional ones an action needs). */
+  scopes?: string[];
 }
 
 /** Credentials and metadata of a new connection. */
@@ -73,7 +76,12 @@ export async function connectThroughFake(
   const pkce = createPkcePair();
   const state = randomUUID();
   const approval = await fake.approve(
-    oauth.buildAuthorizeUrl({ redirectUri, state, ...(usesPkce && { codeChallenge: pkce.challenge }) }),
+    oauth.buildAuthorizeUrl({
+      redirectUri,
+      state,
+      ...(usesPkce && { codeChallenge: pkce.challenge }),
+      ...(options.scopes !== undefined && { scopes: options.scopes }),
+    }),
   );
   if (approval.state !== state) throw new Error('the fake called back with another state than it was sent');
   const tokens = await oauth.exchangeCode({
@@ -133,17 +141,48 @@ export function contextFor<TConfig = Record<string, unknown>>(
   });
 }
 
+/**
+ * The context an action's `run` receives (`ctx.api` bound to the connector's `api.baseUrl`), talking to a
+ * fake. Pass the metadata `check` stored when the base URL needs it (an Atlassian `cloudId`).
+ *
+ * @example
+ * ```ts
+ * const tokens = await connectThroughFake(connector, fake, { client });
+ * const output = await connector.actions!.list_channels!.run(actionContextFor(connector, { ...tokens, rewrite: fake.rewrite }), {});
+ * ```
+ */
+export function actionContextFor<TConfig = Record<string, unknown>>(
+  connector: ConnectorDefinition,
+  options: ContextForOptions<TConfig>,
+): ActionContext<TConfig> {
+  return createActionContext(connector, {
+    config: options.config ?? ({} as TConfig),
+    credentials: options.credentials,
+    metadata: options.metadata ?? {},
+    rewriteUrl: rewriterOf(options.rewrite),
+    retries: options.retries ?? 0,
+    ...(options.maxRetryDelayMs !== undefined && { maxRetryDelayMs: options.maxRetryDelayMs }),
+    ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
+  });
+}
+
 /** A connection's flow against one fake, bound to one client and config: see {@link fakeFlow}. */
 export interface FakeFlow {
   /** The SDK's OAuth 2 client, pointed at the fake. */
   oauth: OAuth2Client;
   /** The authorize URL the browser would get (no PKCE challenge: for connectors with `pkce: 'off'`). */
   authorizeUrl(state?: string): URL;
-  connect(): Promise<ConnectedTokens>;
+  /** `scopes`: what to request instead of the descriptor's required scopes. */
+  connect(options?: { scopes?: string[] }): Promise<ConnectedTokens>;
   context(
     tokens: { credentials: Credentials; metadata?: Record<string, unknown> },
     options?: { retries?: number; maxRetryDelayMs?: number },
   ): ConnectorContext;
+  /** The same, with `ctx.api` for an action's `run`. */
+  actionContext(
+    tokens: { credentials: Credentials; metadata?: Record<string, unknown> },
+    options?: { retries?: number; maxRetryDelayMs?: number },
+  ): ActionContext;
 }
 
 /**
@@ -172,19 +211,26 @@ export function fakeFlow(
     rewriteUrl: rewriterOf(rewrite),
     ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
   });
+  function contextOptionsOf(
+    tokens: { credentials: Credentials; metadata?: Record<string, unknown> },
+    contextOptions: { retries?: number; maxRetryDelayMs?: number },
+  ): ContextForOptions {
+    return {
+      credentials: tokens.credentials,
+      metadata: tokens.metadata ?? {},
+      config,
+      rewrite,
+      ...contextOptions,
+      ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
+    };
+  }
   return {
     oauth,
     authorizeUrl: (state = 'state-1') => new URL(oauth.buildAuthorizeUrl({ redirectUri, state })),
-    connect: () => connectThroughFake(connector, fake, options),
-    context: (tokens, contextOptions = {}) =>
-      contextFor(connector, {
-        credentials: tokens.credentials,
-        metadata: tokens.metadata ?? {},
-        config,
-        rewrite,
-        ...contextOptions,
-        ...(options.authIndex !== undefined && { authIndex: options.authIndex }),
-      }),
+    connect: (connectOptions = {}) => connectThroughFake(connector, fake, { ...options, ...connectOptions }),
+    context: (tokens, contextOptions = {}) => contextFor(connector, contextOptionsOf(tokens, contextOptions)),
+    actionContext: (tokens, contextOptions = {}) =>
+      actionContextFor(connector, contextOptionsOf(tokens, contextOptions)),
   };
 }
 

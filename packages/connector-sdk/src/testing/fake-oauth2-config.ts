@@ -13,10 +13,13 @@ type Required2<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 export type ResolvedOptions = Required2<
   Omit<
     FakeOAuth2ProviderOptions,
-    'paths' | 'tokenResponse' | 'unauthorizedResponse' | 'knownScopes' | 'routes'
+    'paths' | 'tokenResponse' | 'unauthorizedResponse' | 'knownScopes' | 'routes' | 'rateLimitedBody'
   >
 > &
-  Pick<FakeOAuth2ProviderOptions, 'tokenResponse' | 'unauthorizedResponse' | 'knownScopes'> & {
+  Pick<
+    FakeOAuth2ProviderOptions,
+    'tokenResponse' | 'unauthorizedResponse' | 'knownScopes' | 'rateLimitedBody'
+  > & {
     paths: {
       authorize: string;
       token: string;
@@ -70,6 +73,7 @@ export function resolveOptions(options: FakeOAuth2ProviderOptions): ResolvedOpti
     denyMode: options.denyMode ?? 'redirect',
     identity: options.identity ?? { id: 'fake-user-1', name: 'Fake User', email: 'fake.user@example.com' },
     unauthorizedResponse: options.unauthorizedResponse,
+    rateLimitedBody: options.rateLimitedBody,
     routes: options.routes ?? {},
     codeTtlMs: options.codeTtlMs ?? 60_000,
     accessTokenPrefix: options.accessTokenPrefix ?? (errorShape === 'slack' ? 'xoxb-' : 'fake-at-'),

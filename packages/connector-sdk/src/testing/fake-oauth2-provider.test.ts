@@ -158,4 +158,25 @@ describe('fake OAuth 2 provider, RFC 6749 shape', () => {
     expect(logged).not.toContain(pair.accessToken);
     expect(logged).toContain('Bearer [redacted]');
   });
+
+  it("answers injected 429s with the provider's own body when rateLimitedBody is given", async () => {
+    const notionLike = await startFakeOAuth2Provider({
+      rateLimitedBody: { object: 'error', status: 429, code: 'rate_limited', message: 'Slow down.' },
+    });
+    try {
+      const pair = notionLike.issueTokensDirectly();
+      notionLike.rateLimitNext(1, { 'Retry-After': '3' });
+      const limited = await getWithToken(notionLike.userinfoUrl, pair.accessToken);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('3');
+      expect(limited.body).toEqual({
+        object: 'error',
+        status: 429,
+        code: 'rate_limited',
+        message: 'Slow down.',
+      });
+    } finally {
+      await notionLike.close();
+    }
+  });
 });

@@ -179,8 +179,13 @@ export async function startFakeOAuth2Provider(
     },
     rateLimitNext(count, headers = { 'Retry-After': '1' }) {
       injections.length = 0;
-      if (count > 0)
-        injections.push({ remaining: count, response: rateLimitedResponse(resolved.errorShape, headers) });
+      if (count > 0) {
+        const response =
+          resolved.rateLimitedBody === undefined
+            ? rateLimitedResponse(resolved.errorShape, headers)
+            : { status: 429, headers, body: resolved.rateLimitedBody };
+        injections.push({ remaining: count, response });
+      }
     },
     failNext(count, status = 503, body = { error: 'service_unavailable' }) {
       injections.length = 0;

@@ -125,6 +125,8 @@ export interface FakeOAuth2ProviderOptions {
   identity?: Record<string, unknown>;
   /** Overrides the 401 answer for bad bearer tokens (Notion `{object:'error'…}`, Datadog 403…). */
   unauthorizedResponse?: (reason: FakeUnauthorizedReason) => FakeResponse;
+  /** Overrides the body of the 429s `rateLimitNext` injects (Notion `{object:'error', code:'rate_limited'…}`). */
+  rateLimitedBody?: unknown;
   /** Extra endpoints, keyed `'METHOD /path/:param'`. */
   routes?: Record<string, FakeRouteHandler>;
   /** How long an authorization code stays usable. Default 60 000 ms. */

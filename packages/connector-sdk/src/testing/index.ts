@@ -1,6 +1,7 @@
 export { checkPackageManifest } from './check-package-manifest.js';
 export type { ConformanceExpectations, ConformanceOptions, ConformanceProvider } from './conformance.js';
 export { describeConformance } from './conformance.js';
+export type { ConformanceActionSample, ConformanceApiProbe } from './conformance-actions.js';
 export type {
   DescribePackedConnectorOptions,
   PackedConnectorExpectations,
@@ -14,8 +15,9 @@ export type {
   FlowProvider,
   Rewrite,
 } from './fake-flow.js';
-export { connectThroughFake, contextFor, fakeFlow, lastRequestTo } from './fake-flow.js';
+export { actionContextFor, connectThroughFake, contextFor, fakeFlow, lastRequestTo } from './fake-flow.js';
 export * from './fakes.js';
+export { jsonSchemaProblems, valueProblems } from './json-schema.js';
 export type {
   InstalledConnector,
   PackAndInstallOptions,

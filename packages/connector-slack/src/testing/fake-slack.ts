@@ -7,13 +7,24 @@ import type {
   FakeTokenResponseContext,
 } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
+import { slackWebApiMethods } from './fake-slack-web-api.js';
 
 export interface FakeSlackChannel {
   id: string;
   name: string;
   is_private?: boolean;
   is_archived?: boolean;
+  /** Whether the app's bot user is in the channel (it can post only there, unless `chat:write.public`). */
+  is_member?: boolean;
   num_members?: number;
+}
+
+/** A message `chat.postMessage` accepted. */
+export interface FakeSlackMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  thread_ts?: string;
 }
 
 export interface FakeSlackOptions {
@@ -42,20 +53,24 @@ export interface FakeSlack extends FakeOAuth2Provider {
   readonly authedUserId: string;
   /** Token families that are user tokens (`authed_user`), for `auth.test` answers. */
   readonly userTokenFamilies: ReadonlySet<string>;
+  /** Every message `chat.postMessage` accepted, oldest first. */
+  readonly messages: readonly FakeSlackMessage[];
 }
 
 const DEFAULT_CHANNELS: FakeSlackChannel[] = [
-  { id: 'C0000000001', name: 'general', num_members: 42 },
-  { id: 'C0000000002', name: 'random', num_members: 40 },
-  { id: 'C0000000003', name: 'engineering', num_members: 12 },
-  { id: 'C0000000004', name: 'old-project', is_archived: true, num_members: 3 },
-  { id: 'C0000000005', name: 'secret-plans', is_private: true, num_members: 2 },
+  { id: 'C0000000001', name: 'general', is_member: true, num_members: 42 },
+  { id: 'C0000000002', name: 'random', is_member: true, num_members: 40 },
+  { id: 'C0000000003', name: 'engineering', is_member: false, num_members: 12 },
+  { id: 'C0000000004', name: 'old-project', is_archived: true, is_member: true, num_members: 3 },
+  { id: 'C0000000005', name: 'secret-plans', is_private: true, is_member: false, num_members: 2 },
 ];
 
 /**
  * A fake Slack (OAuth v2 + the Web API methods the Slack connector calls) on 127.0.0.1: errors are
  * HTTP 200 `{ ok: false, error }`, bot scopes in `scope`, user scopes in `user_scope` (a user token is
- * returned under `authed_user`), `auth.test`, `auth.revoke` (Bearer) and `conversations.list`.
+ * returned under `authed_user`), `auth.test`, `auth.revoke` (Bearer), `conversations.list` (cursor
+ * pagination, `invalid_cursor`) and `chat.postMessage` (`missing_scope` without `chat:write`,
+ * `channel_not_found`, `not_in_channel`, `is_archived`, `no_text`, `msg_too_long`).
  *
  * @example
  * ```ts
@@ -73,6 +88,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const authedUserId = 'U0FAKEUSER';
   const botId = 'B0FAKE001';
   const userTokenFamilies = new Set<string>();
+  const messages: FakeSlackMessage[] = [];
+  const webApi = slackWebApiMethods({
+    channels,
+    messages,
+    ids: { appId, botId, botUserId, teamId: team.id },
+  });
   // Assigned right after start; the callbacks below only run on requests, after that.
   let provider: FakeOAuth2Provider | undefined;
 
@@ -156,34 +177,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return { status: 200, body: { ok: true, ...identity, is_enterprise_install: false } };
   }
 
-  function conversationsList(request: FakeRouteRequest, helpers: FakeRouteHelpers) {
-    helpers.requireToken();
-    const limit = Number(request.query['limit'] ?? '100');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-      return { status: 200, body: { ok: false, error: 'invalid_limit' } };
-    }
-    const types = (request.query['types'] ?? 'public_channel').split(',');
-    const excludeArchived = request.query['exclude_archived'] === 'true';
-    const matching = channels.filter(
-      (channel) =>
-        types.includes(channel.is_private ? 'private_channel' : 'public_channel') &&
-        !(excludeArchived && channel.is_archived),
-    );
-    const page = matching.slice(0, limit).map((channel) => ({
-      is_channel: true,
-      is_private: false,
-      is_archived: false,
-      created: 1_700_000_000,
-      ...channel,
-    }));
-    const nextCursor =
-      matching.length > limit ? Buffer.from(`id:${matching[limit]?.id}`).toString('base64') : '';
-    return {
-      status: 200,
-      body: { ok: true, channels: page, response_metadata: { next_cursor: nextCursor } },
-    };
-  }
-
   provider = await startFakeOAuth2Provider({
     ...options.provider,
     clientAuth: options.clientAuth ?? 'either',
@@ -207,8 +200,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     routes: {
       'POST /api/auth.test': authTest,
       'GET /api/auth.test': authTest,
-      'GET /api/conversations.list': conversationsList,
-      'POST /api/conversations.list': conversationsList,
+      'GET /api/conversations.list': webApi.conversationsList,
+      'POST /api/conversations.list': webApi.conversationsList,
+      'POST /api/chat.postMessage': webApi.chatPostMessage,
     },
   });
   return Object.assign(provider, {
@@ -219,5 +213,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     botUserId,
     authedUserId,
     userTokenFamilies,
+    messages,
   });
 }

@@ -1,2 +1,2 @@
-export type { FakeSlack, FakeSlackChannel, FakeSlackOptions } from './fake-slack.js';
+export type { FakeSlack, FakeSlackChannel, FakeSlackMessage, FakeSlackOptions } from './fake-slack.js';
 export { startFakeSlack } from './fake-slack.js';

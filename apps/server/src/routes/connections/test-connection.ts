@@ -1,6 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../../errors.js';
+import { actorOf } from '../../plugins/auth.js';
+import { toAppError } from '../../plugins/error-handler.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { recordAuditEvent } from '../../services/audit/audit-log.js';
 import { getConnection } from '../../services/connections.js';
 import { ConnectionIdParams, TestResultResponse } from './schemas.js';
 
@@ -9,7 +12,7 @@ export const testConnectionRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:id/test',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'testConnection',
         tags: ['connections'],
@@ -31,12 +34,33 @@ export const testConnectionRoute: FastifyPluginAsyncTypebox = async (app) => {
           `Connector "${connection.connector_key}" is not loaded`,
         );
       }
+      const started = performance.now();
+      const audit = (success: boolean, statusCode: number, detail: Record<string, unknown>) =>
+        recordAuditEvent(app.db.db, {
+          action: 'connection.test',
+          outcome: success ? 'success' : 'failure',
+          actor: actorOf(request),
+          connectionId: connection.id,
+          connectorKey: connection.connector_key,
+          statusCode,
+          durationMs: performance.now() - started,
+          detail,
+          requestId: request.id,
+        });
       // The engine's tester shares the token manager (one in-flight refresh per connection) with the flow;
       // its ServiceErrors are mapped by the error handler.
-      const result = await app.engine.connectionTester.testConnection({
-        connectionId: connection.id,
-        userId: user.id,
-      });
+      let result: Awaited<ReturnType<typeof app.engine.connectionTester.testConnection>>;
+      try {
+        result = await app.engine.connectionTester.testConnection({
+          connectionId: connection.id,
+          userId: user.id,
+        });
+      } catch (error) {
+        const mapped = toAppError(error);
+        await audit(false, mapped.statusCode, { error_code: mapped.code });
+        throw error;
+      }
+      await audit(result.success, 200, {});
       const identity = result.identity;
       return {
         success: result.success,

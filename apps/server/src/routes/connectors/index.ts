@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.js';
+import { actorOf } from '../../plugins/auth.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { recordAuditEvent } from '../../services/audit/audit-log.js';
 import {
   type ConnectorAdminContext,
   createCustomConnector,
@@ -28,7 +30,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'listConnectors',
         tags: ['connectors'],
@@ -43,7 +45,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:key',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'getConnector',
         tags: ['connectors'],
@@ -67,7 +69,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         operationId: 'createCustomConnector',
         tags: ['connectors'],
@@ -81,13 +83,24 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.code(201).send(await createCustomConnector(admin(), request.body)),
+    async (request, reply) => {
+      const connector = await createCustomConnector(admin(), request.body);
+      await recordAuditEvent(app.db.db, {
+        action: 'connector.create',
+        outcome: 'success',
+        actor: actorOf(request),
+        connectorKey: connector.key,
+        statusCode: 201,
+        requestId: request.id,
+      });
+      return reply.code(201).send(connector);
+    },
   );
 
   app.put(
     '/:key',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         operationId: 'updateConnector',
         tags: ['connectors'],
@@ -102,13 +115,26 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => updateConnector(admin(), request.params.key, request.body),
+    async (request) => {
+      const connector = await updateConnector(admin(), request.params.key, request.body);
+      await recordAuditEvent(app.db.db, {
+        action: 'connector.update',
+        outcome: 'success',
+        actor: actorOf(request),
+        connectorKey: connector.key,
+        statusCode: 200,
+        // Which fields changed, never their values (a client secret may be among them).
+        detail: { fields: Object.keys(request.body).sort() },
+        requestId: request.id,
+      });
+      return connector;
+    },
   );
 
   app.delete(
     '/:key',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         operationId: 'deleteCustomConnector',
         tags: ['connectors'],
@@ -123,6 +149,14 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await deleteCustomConnector(admin(), request.params.key);
+      await recordAuditEvent(app.db.db, {
+        action: 'connector.delete',
+        outcome: 'success',
+        actor: actorOf(request),
+        connectorKey: request.params.key,
+        statusCode: 204,
+        requestId: request.id,
+      });
       return reply.code(204).send(null);
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { MCP_PROTOCOL_VERSION } from '../../services/mcp/mcp-tool-server.js';
 import { ApiInfo, Me } from './schemas.js';
 
 export interface MetaRoutesOptions {
@@ -15,11 +16,15 @@ export const metaRoutes: FastifyPluginAsyncTypebox<MetaRoutesOptions> = async (a
       schema: {
         operationId: 'getApiInfo',
         tags: ['meta'],
-        summary: 'The API name and version',
+        summary: 'The API name and version, and where agents connect (MCP)',
         response: { 200: ApiInfo, ...errorResponses(500) },
       },
     },
-    async () => ({ name: options.name, version: options.version }),
+    async () => ({
+      name: options.name,
+      version: options.version,
+      mcp: { url: `${app.config.backendBaseUrl}/mcp`, protocol_version: MCP_PROTOCOL_VERSION },
+    }),
   );
 
   app.get(

@@ -2,10 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.js';
+import { actorOf } from '../../plugins/auth.js';
 import { loggedAppError } from '../../plugins/error-handler.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
+import { recordAuditEvent } from '../../services/audit/audit-log.js';
 import { validateConfigData } from '../../services/config-validation.js';
+import { browserCookieNameOf } from '../../services/oauth-browser-binding.js';
+import type { CompleteAuthorizationResult } from '../../services/oauth-flow.js';
 import { revokeConnection } from '../../services/revoke.js';
+import { connectFailed, connectSucceeded, ownerActor } from '../audit-events/connect-events.js';
+import { clearBindingCookie, requestCookies, setBindingCookie } from './browser-cookie.js';
 import {
   AuthorizeQuery,
   AuthorizeResponse,
@@ -21,7 +27,8 @@ import {
 } from './schemas.js';
 
 const STATE_ERRORS =
-  "The callback cannot be used: `CFM_OAUTH_STATE_INVALID` (tampered or unknown), `CFM_OAUTH_STATE_EXPIRED`, `CFM_OAUTH_STATE_USED` (replayed), `CFM_OAUTH_STATE_MISMATCH` (another connector), `CFM_OAUTH_CODE_MISSING`, `CFM_OAUTH_PROVIDER_DENIED` (`provider_error` = the provider's `error`, e.g. `access_denied`), `CFM_OAUTH_NOT_SUPPORTED`, `CFM_VALIDATION`.";
+  "The callback cannot be used: `CFM_OAUTH_STATE_INVALID` (tampered, unknown, or dropped as one of too many pending attempts), `CFM_OAUTH_STATE_EXPIRED`, `CFM_OAUTH_STATE_USED` (replayed), `CFM_OAUTH_STATE_MISMATCH` (another connector), `CFM_OAUTH_ISSUER_MISMATCH` (RFC 9207: `iss` is not the connector's issuer; the state is spent), `CFM_OAUTH_CODE_MISSING`, `CFM_OAUTH_PROVIDER_DENIED` (`provider_error` = the provider's `error`, e.g. `access_denied`), `CFM_OAUTH_NOT_SUPPORTED`, `CFM_VALIDATION`.";
+const GET_STATE_ERRORS = `${STATE_ERRORS} Also \`CFM_OAUTH_REDIRECT_MISMATCH\`: the attempt was started for another redirect URI (always, unless \`OAUTH_REDIRECT_URI\` points at this callback).`;
 const EXCHANGE_FAILED =
   "The provider refused or failed the code exchange (`CFM_OAUTH_EXCHANGE_FAILED`; `provider_error` = the provider's error name when it gave one). Start again.";
 const NOT_CONFIGURED =
@@ -96,8 +103,26 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return Object.keys(defaults.value).length > 0 ? defaults.value : undefined;
   }
 
+  /**
+   * The redirect URI at which the GET callback answers: only a configured `OAUTH_REDIRECT_URI`. In the
+   * default setup (the front end's page) it answers at none, so it can complete no one's flow.
+   */
+  function getCallbackRedirectUri(connectorKey: string): string | null {
+    return config.oauthRedirectUri === undefined ? null : redirectUriFor(connectorKey);
+  }
+
   function frontendResult(parameters: Record<string, string>): string {
     return `${config.frontendBaseUrl}/oauth/callback?${new URLSearchParams(parameters).toString()}`;
+  }
+
+  function callbackAnswer(result: CompleteAuthorizationResult) {
+    return {
+      success: result.success,
+      status: result.status,
+      message: result.message,
+      connection_id: result.connectionId,
+      warnings: result.warnings,
+    };
   }
 
   app.get(
@@ -108,6 +133,8 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: 'startOAuthAuthorization',
         tags: ['oauth'],
         summary: "Start connecting an account: the provider's authorization URL and its single-use state",
+        description:
+          'When `OAUTH_REDIRECT_URI` points at the GET callback, the answer also sets an HttpOnly, `SameSite=Lax` cookie (`cfm_oauth_…`, `Path=/api/oauth`, `Secure` in production, as long-lived as the state) that binds the attempt to this browser: call this with `credentials: "include"` from the front end. Each call drops the oldest of your unused attempts for the connector beyond 20.',
         security: BEARER_SECURITY,
         params: ConnectorParams,
         querystring: AuthorizeQuery,
@@ -124,17 +151,21 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { connector } = request.params;
       const connectionId = request.query.connection_id;
-      const config = connectionId === undefined ? await firstConnectConfig(connector) : undefined;
+      const settings = connectionId === undefined ? await firstConnectConfig(connector) : undefined;
       const started = await oauthFlow.startAuthorization({
         userId: request.user!.id,
         connectorKey: connector,
         redirectUri: redirectUriFor(connector),
         ...(connectionId !== undefined && { connectionId }),
-        ...(config !== undefined && { config }),
+        ...(settings !== undefined && { config: settings }),
       });
+      // Only the GET callback reads the cookie; with the front end's callback page there is nothing to bind.
+      if (getCallbackRedirectUri(connector) !== null) {
+        setBindingCookie(reply, started.browserCookie, config.isProduction);
+      }
       return { authorization_url: started.authorizationUrl, state: started.state };
     },
   );
@@ -163,10 +194,18 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { connection_id: _informational, ...parameters } = request.body;
-      const result = await oauthFlow.completeAuthorization(
-        callbackInput(request.params.connector, request.user!.id, parameters),
-      );
-      return { success: result.success, message: result.message, connection_id: result.connectionId };
+      const { connector } = request.params;
+      let result: CompleteAuthorizationResult;
+      try {
+        result = await oauthFlow.completeAuthorization(
+          callbackInput(connector, request.user!.id, parameters),
+        );
+      } catch (error) {
+        await recordAuditEvent(app.db.db, connectFailed(request, connector, error));
+        throw error;
+      }
+      await recordAuditEvent(app.db.db, connectSucceeded(request, connector, result));
+      return callbackAnswer(result);
     },
   );
 
@@ -179,7 +218,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'The provider redirect target when OAUTH_REDIRECT_URI points at this API: completes the flow, then redirects to the front end',
         description:
-          'Not authenticated: the user is the one who started the authorization (found by `state`). Answers JSON instead of redirecting when the request prefers `Accept: application/json`.',
+          'Not authenticated: the user is the one who started the authorization (found by `state`), and the browser must prove it started it: the attempt must have been started for this redirect URI (`OAUTH_REDIRECT_URI`), and the request must carry the `cfm_oauth_…` cookie the authorize answer set. Both are checked before the state is spent; the cookie is cleared. Answers JSON instead of redirecting when the request prefers `Accept: application/json`.',
         params: ConnectorParams,
         querystring: CallbackQuery,
         response: {
@@ -189,7 +228,10 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
           }),
           302: CallbackRedirect,
           ...errorResponses(500, 503),
-          400: oauthError(STATE_ERRORS),
+          400: oauthError(GET_STATE_ERRORS),
+          403: oauthError(
+            'This browser did not start the authorization: the `cfm_oauth_…` cookie set by the authorize answer is missing or wrong (`CFM_OAUTH_BROWSER_MISMATCH`). The attempt stays usable by the browser that started it.',
+          ),
           404: oauthError('Unknown connector (`CFM_CONNECTOR_NOT_FOUND`).'),
           409: oauthError(NOT_CONFIGURED),
           502: oauthError(EXCHANGE_FAILED),
@@ -199,15 +241,29 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { connector } = request.params;
       const json = wantsJson(request);
+      const cookieName = browserCookieNameOf(request.query.state);
+      // Whatever the outcome, the cookie has done its job (or never belonged to this browser's attempt).
+      if (cookieName !== undefined) clearBindingCookie(reply, cookieName, config.isProduction);
       try {
-        const result = await oauthFlow.completeAuthorization(callbackInput(connector, null, request.query));
-        const body = { success: result.success, message: result.message, connection_id: result.connectionId };
-        if (json) return body;
+        const result = await oauthFlow.completeAuthorization({
+          ...callbackInput(connector, null, request.query),
+          browser: { redirectUri: getCallbackRedirectUri(connector), cookies: requestCookies(request) },
+        });
+        const owner = await ownerActor(app.db.db, result.connectionId);
+        await recordAuditEvent(app.db.db, connectSucceeded(request, connector, result, owner));
+        if (json) return callbackAnswer(result);
+        const outcome: Record<string, string> = result.success
+          ? { status: 'success' }
+          : { status: 'error', code: 'CFM_OAUTH_GRANT_INCOMPLETE' };
         return reply.redirect(
-          frontendResult({ status: 'success', connector, connection_id: result.connectionId }),
+          frontendResult({ ...outcome, connector, connection_id: result.connectionId }),
           302,
         );
       } catch (error) {
+        await recordAuditEvent(
+          app.db.db,
+          connectFailed(request, connector, error, await ownerActor(app.db.db, null)),
+        );
         if (json) throw error;
         // Logged like the error handler would; the browser goes to the front end with the code only.
         const { code } = loggedAppError(request, error, 'oauth callback failed');
@@ -255,7 +311,17 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       // A provider failure is logged by the service (a warning, no secret); the local revocation stands.
-      await revokeConnection(app.engine.context, { connectionId, userId });
+      const revoked = await revokeConnection(app.engine.context, { connectionId, userId });
+      await recordAuditEvent(app.db.db, {
+        action: 'connection.revoke',
+        outcome: 'success',
+        actor: actorOf(request),
+        connectionId,
+        connectorKey,
+        statusCode: 204,
+        detail: { provider_revoked: revoked.providerRevoked, provider_error: revoked.providerError },
+        requestId: request.id,
+      });
       return reply.code(204).send(null);
     },
   );

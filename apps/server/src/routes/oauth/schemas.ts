@@ -85,19 +85,29 @@ export type CallbackQueryInput = Static<typeof CallbackQuery>;
 
 export const CallbackResult = Type.Object(
   {
-    success: Type.Literal(true),
+    success: Type.Boolean({
+      description:
+        'True when the connection is `active`. False when the provider granted less than the connector needs (required scopes, or a refresh token it asked for): the connection and its tokens are stored with status `error` and `message` (also its `status_reason`) says what is missing; reconnect to fix it.',
+    }),
+    status: Type.Union([Type.Literal('active'), Type.Literal('error')], {
+      description: "The connection's status after this callback.",
+    }),
     message: Type.String({ examples: ['Connected to Jira'] }),
     connection_id: Type.String({ format: 'uuid' }),
+    warnings: Type.Array(Type.String(), {
+      description:
+        "Optional scopes that were asked for and not granted: the connection is `active`, features that need them will not work (the same text is the connection's `status_reason`).",
+    }),
   },
   {
     title: 'OAuthCallbackResult',
-    description: 'Connected: the connection created or updated with the new credentials.',
+    description: 'The connection created or updated with the new credentials.',
   },
 );
 
 export const CallbackRedirect = Type.Null({
   description:
-    'Redirect (Location) to `FRONTEND_BASE_URL/oauth/callback?status=success|error&connector=…` plus `connection_id` on success or `code` (the error code) on failure. Never carries a token or the authorization code. Sent unless the request prefers `Accept: application/json`.',
+    'Redirect (Location) to `FRONTEND_BASE_URL/oauth/callback?status=success|error&connector=…` plus `connection_id` on success, `code` (the error code) on failure, or both with `code=CFM_OAUTH_GRANT_INCOMPLETE` when the connection was stored with status `error` (read its `status_reason`). Never carries a token or the authorization code. Sent unless the request prefers `Accept: application/json`.',
 });
 
 export const Revoked = Type.Null({

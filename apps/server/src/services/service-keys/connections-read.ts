@@ -1,0 +1,75 @@
+import type { DatabaseHandle } from '@cfm/db';
+import type { ConnectionView, ListConnectionsInput } from '../../schemas/connection.js';
+import { connectionViewQuery, toConnectionView } from '../connection-views.js';
+
+/** Whose connection it is, as a back-end service sees it. */
+export interface ConnectionOwner {
+  id: string;
+  email: string;
+  subject: string;
+}
+
+export type OwnedConnectionView = ConnectionView & { user: ConnectionOwner };
+
+export interface AnyUsersConnectionsQuery extends ListConnectionsInput {
+  /** A user's email (any case) or JWT `sub`; an unknown user simply has no connections. */
+  user?: string;
+}
+
+function ownedConnectionQuery(database: DatabaseHandle) {
+  return connectionViewQuery(database.db)
+    .innerJoin('users', 'users.id', 'connections.user_id')
+    .select(['users.id as owner_id', 'users.email as owner_email', 'users.subject as owner_subject']);
+}
+
+type OwnedRow = Awaited<ReturnType<ReturnType<typeof ownedConnectionQuery>['executeTakeFirstOrThrow']>>;
+
+function toOwnedView(row: OwnedRow): OwnedConnectionView {
+  return {
+    ...toConnectionView(row),
+    user: { id: row.owner_id, email: row.owner_email, subject: row.owner_subject },
+  };
+}
+
+/**
+ * One page of every user's connections (scope `connections:read`), newest first, with their owner;
+ * `user` narrows to one user by email or subject. Same filters, paging and total as a user's own list.
+ */
+export async function listAnyUsersConnections(
+  database: DatabaseHandle,
+  query: AnyUsersConnectionsQuery,
+): Promise<{ items: OwnedConnectionView[]; total: number; limit: number; offset: number }> {
+  const limit = query.limit ?? 20;
+  const offset = query.offset ?? 0;
+  let filtered = ownedConnectionQuery(database);
+  const user = query.user;
+  if (user !== undefined) {
+    filtered = filtered.where((eb) =>
+      eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]),
+    );
+  }
+  if (query.connector !== undefined) filtered = filtered.where('connectors.key', '=', query.connector);
+  if (query.status !== undefined) filtered = filtered.where('connections.status', '=', query.status);
+  const [rows, count] = await Promise.all([
+    filtered
+      .orderBy('connections.created_at', 'desc')
+      .orderBy('connections.id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    filtered
+      .clearSelect()
+      .select((eb) => eb.fn.countAll().as('total'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items: rows.map(toOwnedView), total: Number(count.total), limit, offset };
+}
+
+/** Any user's connection by id, with its owner; undefined when there is none. */
+export async function getAnyUsersConnection(
+  database: DatabaseHandle,
+  id: string,
+): Promise<OwnedConnectionView | undefined> {
+  const row = await ownedConnectionQuery(database).where('connections.id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : toOwnedView(row);
+}

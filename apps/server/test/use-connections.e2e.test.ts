@@ -1,0 +1,189 @@
+import { readFileSync } from 'node:fs';
+import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
+import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { customConnectorBody } from '../src/test/custom-connector-body.js';
+import { startFakeApiServer } from '../src/routes/connection-use/test/fake-api-server.js';
+import { type ApiClient, createApiClient, createSignedClient } from './support/api-client.js';
+import { type PackagedFakes, startPackagedFakes } from './support/connector-fakes.js';
+import { connect } from './support/oauth-driver.js';
+import { generateServerSecrets, type ServerProcess, startServerProcess } from './support/server-process.js';
+
+const DIALECTS = await testDialects();
+
+/** Kilobytes of a process's memory from /proc: `VmRSS` now, `VmHWM` the peak so far. */
+function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? Number.NaN);
+}
+
+for (const dialect of DIALECTS) {
+  // The issue's "done when": a back-end service with a service key uses a user's connections.
+  describe(`a back-end service uses a user's connections through the built server (${dialect})`, () => {
+    let database: TestDatabase | undefined;
+    let fakes: PackagedFakes | undefined;
+    let server: ServerProcess | undefined;
+    let user: ApiClient;
+    let service: ApiClient;
+    const connections: Record<string, string> = {};
+
+    beforeAll(async () => {
+      database = await createTestDatabase(dialect);
+      fakes = await startPackagedFakes();
+      const secrets = generateServerSecrets();
+      server = await startServerProcess({ env: { DATABASE_URL: database.url, ...secrets, ...fakes.env } });
+      user = await createSignedClient(server.url, secrets.JWT_SECRET, {
+        subject: `e2e|use-${dialect}`,
+        email: `use-${dialect}@example.com`,
+      });
+      const admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
+        subject: `e2e|use-admin-${dialect}`,
+        email: `use-admin-${dialect}@example.com`,
+        role: 'admin',
+      });
+      for (const key of ['slack', 'jira', 'notion'] as const) {
+        const { fake, config } = fakes.byKey[key];
+        connections[key] = (await connect(user, key, fake, config === undefined ? {} : { config })).connectionId;
+      }
+      const created = await admin.post<{ key: string }>('/api/service-keys', {
+        name: `backend-${dialect}`,
+        scopes: ['connections:read', 'connections:proxy', 'connections:token', 'connections:actions'],
+      });
+      expect(created.status, created.text).toBe(201);
+      service = createApiClient(server.url, created.body.key);
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+      await fakes?.close();
+      await database?.drop();
+    });
+
+    it("lists the user's connections by email", async () => {
+      onTestFailed(() => console.error(server?.problems()));
+      const response = await service.get<{ items: Array<{ id: string; connector_key: string }> }>(
+        `/api/connections/?user=${encodeURIComponent(`use-${dialect}@example.com`)}`,
+      );
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.items.map((item) => item.connector_key).sort()).toEqual(['jira', 'notion', 'slack']);
+    });
+
+    it("calls Slack's auth.test through the proxy", async () => {
+      const response = await service.post<{ ok: boolean; team_id?: string }>(
+        `/api/connections/${connections['slack']}/proxy/auth.test`,
+      );
+      expect(response.status, response.text).toBe(200);
+      expect(response.body.ok).toBe(true);
+    });
+
+    it("calls Jira's myself through the proxy", async () => {
+      const response = await service.get<{ accountId: string }>(
+        `/api/connections/${connections['jira']}/proxy/rest/api/3/myself`,
+      );
+      expect(response.status, response.text).toBe(200);
+      expect(typeof response.body.accountId).toBe('string');
+    });
+
+    it('gets a fresh Notion token that Notion accepts', async () => {
+      const response = await service.get<{ access_token: string; connector_key: string }>(
+        `/api/connections/${connections['notion']}/token`,
+      );
+      expect(response.status, response.text).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.body.connector_key).toBe('notion');
+      const notion = fakes!.byKey.notion.fake;
+      expect(notion.tokens.some((record) => record.value === response.body.access_token && record.state === 'active')).toBe(
+        true,
+      );
+      // A user token never gets a provider token.
+      const refused = await user.get(`/api/connections/${connections['notion']}/token`);
+      expect(refused.status).toBe(403);
+      expect(refused.text).not.toContain(response.body.access_token);
+    });
+
+    it("runs Jira's search_issues", async () => {
+      const response = await service.post<{ data: { issues: unknown[] } }>(
+        `/api/connections/${connections['jira']}/actions/search_issues`,
+        { jql: 'order by created DESC', limit: 5 },
+      );
+      expect(response.status, response.text).toBe(200);
+      expect(Array.isArray(response.body.data.issues)).toBe(true);
+      const invalid = await service.post<{ code: string; details: Array<{ field: string }> }>(
+        `/api/connections/${connections['jira']}/actions/search_issues`,
+        { limit: 'ten', extra: true },
+      );
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.code).toBe('CFM_VALIDATION');
+      expect(invalid.body.details.map((detail) => detail.field).sort()).toEqual(
+        expect.arrayContaining(['body/jql', 'body/limit']),
+      );
+      const unknown = await service.post(`/api/connections/${connections['jira']}/actions/drop_database`, {});
+      expect(unknown.status).toBe(404);
+      expect((unknown.body as { code: string }).code).toBe('CFM_ACTION_NOT_FOUND');
+    });
+
+    it('lists the actions with their schemas on GET /api/connectors/{key}', async () => {
+      const response = await user.get<{ actions: Array<{ name: string; read_only: boolean; input_schema: object }> }>(
+        '/api/connectors/jira',
+      );
+      expect(response.status).toBe(200);
+      const names = response.body.actions.map((action) => action.name);
+      expect(names).toEqual(expect.arrayContaining(['create_issue', 'get_issue', 'search_issues']));
+      expect(response.body.actions.find((action) => action.name === 'create_issue')?.read_only).toBe(false);
+    });
+  });
+}
+
+describe('the proxy streams a 50 MB download with bounded memory (server process, SQLite)', () => {
+  let database: TestDatabase | undefined;
+  let server: ServerProcess | undefined;
+  const closers: Array<() => Promise<void>> = [];
+
+  afterAll(async () => {
+    await server?.stop();
+    for (const close of closers) await close();
+    await database?.drop();
+  });
+
+  it('answers all 50 MB while the server grows by far less', async () => {
+    const provider = await startFakeOAuth2Provider({ clientId: 'big-client', clientSecret: `big-${crypto.randomUUID()}` });
+    closers.push(() => provider.close());
+    const api = await startFakeApiServer(provider);
+    closers.push(() => api.close());
+    database = await createTestDatabase('sqlite');
+    const secrets = generateServerSecrets();
+    server = await startServerProcess({
+      env: { DATABASE_URL: database.url, ...secrets, ALLOW_INSECURE_CONNECTOR_URLS: 'true', LOG_LEVEL: 'info' },
+    });
+    const admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
+      subject: 'e2e|big-admin',
+      email: 'big-admin@example.com',
+      role: 'admin',
+    });
+    const declared = await admin.post('/api/connectors/', {
+      ...customConnectorBody('big-api', provider.url, provider),
+      api: { base_url: `${api.url}/v1` },
+    });
+    expect(declared.status, declared.text).toBe(201);
+    const { connectionId } = await connect(admin, 'big-api', provider);
+    // Warm up once so the baseline includes the code paths' own memory.
+    const warm = await fetch(`${server.url}/api/connections/${connectionId}/proxy/big?mib=1`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    await warm.arrayBuffer();
+    const before = memoryOf(server.pid, 'VmRSS');
+    const response = await fetch(`${server.url}/api/connections/${connectionId}/proxy/big?mib=50`, {
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(response.status).toBe(200);
+    let bytes = 0;
+    // Read slowly enough for back-pressure to matter: the server must not buffer ahead of us.
+    for await (const chunk of response.body!) {
+      bytes += (chunk as Uint8Array).length;
+    }
+    const peak = memoryOf(server.pid, 'VmHWM');
+    expect(bytes).toBe(50 * 1024 * 1024);
+    // The whole body would be 51,200 kB; streaming keeps the growth to buffers (measured ~ a few MB).
+    expect(peak - before).toBeLessThan(25 * 1024);
+  });
+});

@@ -1,0 +1,10 @@
+export type { AuthKind, ConnectorNames } from './connector-names.js';
+export { AUTH_KINDS, CONNECTOR_KEY_PATTERN, connectorNames } from './connector-names.js';
+export type { CliStreams } from './run-cli.js';
+export { runCli, USAGE } from './run-cli.js';
+export type { ScaffoldOptions, ScaffoldResult } from './scaffold.js';
+export { scaffoldConnector } from './scaffold.js';
+export type { ScaffoldErrorCode } from './scaffold-error.js';
+export { SCAFFOLD_ERROR_CODES, ScaffoldError } from './scaffold-error.js';
+export type { Home, Workspace, WorkspacePackage } from './workspace.js';
+export { findHome } from './workspace.js';
