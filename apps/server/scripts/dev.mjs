@@ -140,6 +140,12 @@ const poll = setInterval(async () => {
   // Let a compiler finish writing every file of the change before reading them.
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   lastFingerprint = fingerprint(watched);
+  // A `build` empties dist/ before compiling: restarting now would only fail to import; the next poll sees it filled.
+  const building = watched.filter(({ dist }) => jsFiles(dist).length === 0).map(({ name }) => name);
+  if (building.length > 0) {
+    lastFingerprint = '';
+    return;
+  }
   const next = contents(watched);
   const changed = [...next].filter(([name, hash]) => running.get(name) !== hash).map(([name]) => name);
   if (changed.length === 0 && server !== undefined) return;

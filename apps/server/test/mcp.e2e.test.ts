@@ -150,24 +150,38 @@ for (const dialect of DIALECTS) {
 
       const issues = (await client.callTool({
         name: 'jira_search_issues',
-        arguments: { jql: 'order by created DESC', limit: 5 },
+        arguments: { jql: 'project = DEMO ORDER BY updated DESC', limit: 5 },
       })) as CallToolResult;
       expect(issues.isError, textOf(issues)).toBeFalsy();
-      expect(Array.isArray((issues.structuredContent as { issues: unknown[] }).issues)).toBe(true);
+      expect((issues.structuredContent as { issues: unknown[] }).issues).toHaveLength(5);
     });
 
     it('runs a write tool (slack_post_message) and records it as an MCP action call', async () => {
       const client = await asUser(ada);
-      const before = fakes.byKey.slack.fake.messages.length;
+      const slack = fakes.byKey.slack.fake;
+      const message = { channel: 'C0000000001', text: 'Deploy finished (from an agent)' };
+      // Connecting asks for Slack's required scopes only, so the workspace has not granted chat:write yet.
+      const refused = (await client.callTool({
+        name: 'slack_post_message',
+        arguments: message,
+      })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(textOf(refused)).toMatch(
+        /^Slack refused: the connected account lacks a permission .*missing_scope/,
+      );
+      // The workspace grants it (at the fake: Ada's tokens gain the scope).
+      for (const record of slack.tokens) {
+        if (record.state === 'active' && !record.scopes.includes('chat:write'))
+          record.scopes.push('chat:write');
+      }
+      const before = slack.messages.length;
       const posted = (await client.callTool({
         name: 'slack_post_message',
-        arguments: { channel: 'C0000000001', text: 'Deploy finished (from an agent)' },
+        arguments: message,
       })) as CallToolResult;
       expect(posted.isError, textOf(posted)).toBeFalsy();
       expect(posted.structuredContent).toMatchObject({ channel: 'C0000000001', ts: expect.any(String) });
-      expect(fakes.byKey.slack.fake.messages.slice(before)).toEqual([
-        expect.objectContaining({ channel: 'C0000000001', text: 'Deploy finished (from an agent)' }),
-      ]);
+      expect(slack.messages.slice(before)).toEqual([expect.objectContaining(message)]);
       await expect
         .poll(async () => {
           const events = await admin.get<{

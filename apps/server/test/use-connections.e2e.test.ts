@@ -102,12 +102,14 @@ for (const dialect of DIALECTS) {
     });
 
     it("runs Jira's search_issues", async () => {
-      const response = await service.post<{ data: { issues: unknown[] } }>(
+      const response = await service.post<{ data: { issues: Array<{ key: string }>; next_cursor?: string } }>(
         `/api/connections/${connections['jira']}/actions/search_issues`,
-        { jql: 'order by created DESC', limit: 5 },
+        { jql: 'project = DEMO order by updated DESC', limit: 5 },
       );
       expect(response.status, response.text).toBe(200);
-      expect(Array.isArray(response.body.data.issues)).toBe(true);
+      // The fake holds 30 DEMO issues, DEMO-30 the most recently updated.
+      expect(response.body.data.issues.map((issue) => issue.key)).toEqual(['DEMO-30', 'DEMO-29', 'DEMO-28', 'DEMO-27', 'DEMO-26']);
+      expect(typeof response.body.data.next_cursor).toBe('string');
       const invalid = await service.post<{ code: string; details: Array<{ field: string }> }>(
         `/api/connections/${connections['jira']}/actions/search_issues`,
         { limit: 'ten', extra: true },

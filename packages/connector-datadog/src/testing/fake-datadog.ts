@@ -17,14 +17,6 @@ import {
 
 export type { FakeDatadogMonitor } from './fake-datadog-routes.js';
 
-/** Headers of Datadog's 429 by default: the limit, its period, nothing left, and seconds until the reset. */
-export const DATADOG_RATE_LIMIT_HEADERS: Readonly<Record<string, string>> = {
-  'X-RateLimit-Limit': '100',
-  'X-RateLimit-Period': '10',
-  'X-RateLimit-Remaining': '0',
-  'X-RateLimit-Reset': '1',
-};
-
 export interface FakeDatadogOptions {
   clientId?: string;
   clientSecret?: string;
@@ -44,9 +36,7 @@ export interface FakeDatadogOptions {
 
 /**
  * The fake provider, its API keys, and the map sending every Datadog origin to it. `rateLimitNext(n, headers)`
- * makes the next `n` Datadog API requests (validate, monitor, query, current_user) answer Datadog's 429
- * `{"errors":["Rate limit exceeded"]}` with `headers` (default {@link DATADOG_RATE_LIMIT_HEADERS}); token
- * requests are not affected by it.
+ * answers Datadog's `{"errors":["Rate limit exceeded"]}`: pass Datadog's `X-RateLimit-*` headers.
  */
 export interface FakeDatadog extends FakeOAuth2Provider {
   readonly apiKey: string;
@@ -93,7 +83,7 @@ const DEFAULT_METRICS: Record<string, string[]> = {
  * secret, 400 `{error}` otherwise), `/oauth2/v1/revoke`, `/api/v1/validate`, `/api/v1/monitor` (name and
  * tag filters, `page`/`page_size`), `/api/v1/query` (a metric query subset) and `/api/v2/current_user`
  * (Bearer, or `DD-API-KEY` + `DD-APPLICATION-KEY`). Bad credentials get 403 `{"errors":["Forbidden"]}`,
- * invalid input 400 `{"errors":[…]}`, rate limits 429 with `X-RateLimit-*`. One fake serves every site:
+ * invalid input 400 `{"errors":[…]}`, injected 429s `{"errors":["Rate limit exceeded"]}`. One fake serves every site:
  * `originOverrides` maps them all to it.
  */
 export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promise<FakeDatadog> {
@@ -101,8 +91,6 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
   const applicationKey = options.applicationKey ?? 'fake-dd-application-key-0001';
   const monitors = options.monitors ?? DEFAULT_MONITORS;
   const metrics = options.metrics ?? DEFAULT_METRICS;
-  // Datadog's own 429s, for API routes only (see `FakeDatadog`).
-  let rateLimit = { remaining: 0, headers: { ...DATADOG_RATE_LIMIT_HEADERS } as Record<string, string> };
   const user =
     options.user === undefined
       ? {
@@ -124,16 +112,11 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
     if (needsAppKey && request.headers['dd-application-key'] !== applicationKey) return FORBIDDEN;
     return null;
   };
-  /** Datadog's 429 while one is queued, else the route's answer to an authenticated request. */
+  /** The route's answer to an authenticated request, else Datadog's 403. */
   const api =
     (needsAppKey: boolean, handler: FakeRouteHandler): FakeRouteHandler =>
-    (request, helpers) => {
-      if (rateLimit.remaining > 0) {
-        rateLimit.remaining -= 1;
-        return { status: 429, headers: rateLimit.headers, body: { errors: ['Rate limit exceeded'] } };
-      }
-      return authenticate(request, helpers, needsAppKey) ?? handler(request, helpers);
-    };
+    (request, helpers) =>
+      authenticate(request, helpers, needsAppKey) ?? handler(request, helpers);
   const currentUser: FakeRouteHandler = () => {
     if (user === null) return FORBIDDEN;
     const { id, ...attributes } = user;
@@ -164,6 +147,7 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
     ...(callbackDomain !== null && { extraCallbackParams: { domain: callbackDomain } }),
     identity: { valid: true },
     unauthorizedResponse: () => FORBIDDEN,
+    rateLimitedBody: { errors: ['Rate limit exceeded'] },
     routes: {
       'GET /api/v1/validate': api(false, () => ({ status: 200, body: { valid: true } })),
       'GET /api/v1/monitor': api(true, listMonitorsRoute(monitors)),
@@ -183,8 +167,5 @@ export async function startFakeDatadog(options: FakeDatadogOptions = {}): Promis
       .map(([from, to]) => `${from}=${to}`)
       .join(','),
     rewrite: new Map(Object.entries(originOverrides)),
-    rateLimitNext(count: number, headers: Record<string, string> = { ...DATADOG_RATE_LIMIT_HEADERS }) {
-      rateLimit = { remaining: Math.max(0, count), headers };
-    },
   });
 }

@@ -1,3 +1,3 @@
 export type { FakeDatadog, FakeDatadogMonitor, FakeDatadogOptions } from './fake-datadog.js';
-export { DATADOG_RATE_LIMIT_HEADERS, datadogRealOrigins, startFakeDatadog } from './fake-datadog.js';
+export { datadogRealOrigins, startFakeDatadog } from './fake-datadog.js';
 export { fakeMetricValue } from './fake-datadog-routes.js';

@@ -67,7 +67,7 @@ export function toolFailureMessage(connectorName: string, error: unknown): strin
     case 'CFM_PROVIDER_UNREACHABLE':
       return `${connectorName} could not be reached: retry later.`;
     case 'CFM_PROVIDER_FORBIDDEN':
-      return `${connectorName} refused: the connected account lacks a permission (${clause(error.message)}). Ask the user to grant it or reconnect.`;
+      return `${connectorName} refused: the connected account lacks a permission (${clause(error.message)}). Tell the user: they must grant it, for instance by reconnecting ${connectorName}.`;
     case 'CFM_ACTION_INVALID':
       return `${connectorName} refused the arguments: ${clause(error.message)}. Fix them and call the tool again.`;
     case 'CFM_PROVIDER_ERROR':

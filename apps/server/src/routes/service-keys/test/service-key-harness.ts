@@ -1,4 +1,5 @@
 import type { Dialect } from '@cfm/db';
+import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { createTestApp, type TestApp, tokenFor } from '../../../test/helpers.js';
 
@@ -13,7 +14,7 @@ export interface ServiceKeyHarness {
     method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     url: string,
     payload?: object,
-  ): ReturnType<TestApp['app']['inject']>;
+  ): Promise<LightMyRequestResponse>;
   /** Creates a key through the admin API and returns its id and the key itself. */
   createKey(scopes: string[], extra?: { name?: string; expires_in_days?: number }): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
