@@ -13,7 +13,9 @@ import { corsPlugin } from './plugins/cors.js';
 import { dbPlugin } from './plugins/db.js';
 import { enginePlugin } from './plugins/engine.js';
 import { answerClientError, errorHandlerPlugin, sendError, toAppError } from './plugins/error-handler.js';
+import { jwtPlugin } from './plugins/jwt.js';
 import { metricsPlugin } from './plugins/metrics.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { requestInputPlugin } from './plugins/request-input.js';
 import { swaggerPlugin } from './plugins/swagger.js';
 import { drainKeepAliveOnClose } from './production/keep-alive-drain.js';
@@ -113,7 +115,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     ...(options.database ? { handle: options.database } : {}),
   });
   await app.register(corsPlugin, { origins: [config.frontendBaseUrl, config.backendBaseUrl] });
+  await app.register(jwtPlugin, { jwt: config.jwt });
   await app.register(authPlugin, { jwt: config.jwt });
+  await app.register(rateLimitPlugin, { limits: config.rateLimit }); // before the routes: it hooks them
   await app.register(swaggerPlugin, { title: config.appName, version: SERVER_VERSION });
   await app.register(connectorsPlugin, { config });
   await app.register(enginePlugin, { startRefresher: options.startRefresher ?? false });

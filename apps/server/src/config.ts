@@ -1,6 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseOriginOverrides } from '@cfm/connector-sdk';
 import { DatabaseUrlError, parseDatabaseUrl } from '@cfm/db';
+import { durationSeconds, type RateLimitConfig, rateLimitConfig } from './config/abuse-limits.js';
 import {
   findRepoRoot,
   generateEncryptionKey,
@@ -9,6 +10,7 @@ import {
   writeGeneratedEnvFile,
 } from './config/env-file.js';
 import { type Env, findEnvProblem, type LOG_LEVELS, type NODE_ENVS } from './config/env-schema.js';
+import { DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_AGE_SECONDS } from './services/access-tokens.js';
 
 /**
  * Thrown when the environment is unusable. The message is one line naming the variable and what is
@@ -44,7 +46,16 @@ export interface AppConfig {
   port: number;
   /** Relative SQLite paths are already resolved against {@link rootDir}. */
   databaseUrl: string;
-  jwt: { secret: string; issuer?: string; audience?: string };
+  /** `JWT_MAX_AGE` (default 24 h) bounds `exp - iat`; `JWT_CLOCK_SKEW_SECONDS` (30) bounds `iat`/`nbf` ahead of now. */
+  jwt: {
+    secret: string;
+    issuer?: string;
+    audience?: string;
+    maxAgeSeconds: number;
+    clockSkewSeconds: number;
+  };
+  /** Abuse limits (`RATE_LIMIT_*`, `REDIS_URL`). */
+  rateLimit: RateLimitConfig;
   /** Without a trailing slash; `BACKEND_BASE_URL`, default `http://localhost:<PORT>`. */
   backendBaseUrl: string;
   /** Without a trailing slash. */
@@ -192,6 +203,8 @@ const ENV_NAMES = [
   'JWT_SECRET',
   'JWT_ISSUER',
   'JWT_AUDIENCE',
+  'JWT_MAX_AGE',
+  'JWT_CLOCK_SKEW_SECONDS',
   'BACKEND_BASE_URL',
   'FRONTEND_BASE_URL',
   'OAUTH_REDIRECT_URI',
@@ -216,6 +229,15 @@ const ENV_NAMES = [
   'MCP_TOOLS',
   'MCP_CONNECTORS',
   'TRUST_PROXY',
+  'RATE_LIMIT_ENABLED',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'RATE_LIMIT_OAUTH_PER_USER',
+  'RATE_LIMIT_OAUTH_PER_IP',
+  'RATE_LIMIT_WRITES_PER_USER',
+  'RATE_LIMIT_WRITES_PER_IP',
+  'RATE_LIMIT_AUTH_FAILURES_PER_IP',
+  'RATE_LIMIT_REDIS_PREFIX',
+  'REDIS_URL',
 ] as const satisfies readonly (keyof Env)[];
 
 function buildConfig(
@@ -242,7 +264,12 @@ function buildConfig(
     host: env.HOST ?? (nodeEnv === 'production' ? DEFAULTS.PRODUCTION_HOST : DEFAULTS.HOST),
     port,
     databaseUrl: resolveDatabaseUrl(env.DATABASE_URL ?? DEFAULTS.DATABASE_URL, rootDir),
-    jwt: { secret: env.JWT_SECRET },
+    jwt: {
+      secret: env.JWT_SECRET,
+      maxAgeSeconds:
+        env.JWT_MAX_AGE === undefined ? DEFAULT_MAX_AGE_SECONDS : durationSeconds(env.JWT_MAX_AGE),
+      clockSkewSeconds: Number(env.JWT_CLOCK_SKEW_SECONDS ?? DEFAULT_CLOCK_SKEW_SECONDS),
+    },
     // Unset, it follows PORT, so moving the port keeps CORS and the API's redirect URI right.
     backendBaseUrl: baseUrl('BACKEND_BASE_URL', env.BACKEND_BASE_URL ?? `http://localhost:${port}`),
     frontendBaseUrl: baseUrl('FRONTEND_BASE_URL', env.FRONTEND_BASE_URL ?? DEFAULTS.FRONTEND_BASE_URL),
@@ -272,6 +299,7 @@ function buildConfig(
           : [...new Set(env.MCP_CONNECTORS.split(',').map((key) => key.trim()))],
     },
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    rateLimit: rateLimitConfig(env),
     rootDir,
   };
   if (env.JWT_ISSUER !== undefined) config.jwt.issuer = env.JWT_ISSUER;

@@ -46,6 +46,10 @@ async function main(): Promise<void> {
   if (config.generatedEnvFile !== undefined) {
     process.stderr.write(`Wrote ${config.generatedEnvFile} with freshly generated secrets (first run).\n`);
   }
+  if (ttlSeconds > config.jwt.maxAgeSeconds) {
+    // The server would refuse it: say so now rather than print a token that answers 401.
+    fail(`--ttl must not exceed JWT_MAX_AGE (${config.jwt.maxAgeSeconds} seconds)\n${USAGE}`);
+  }
   const token = await signAccessToken(
     config.jwt,
     { subject: values.sub ?? `local|${email.toLowerCase()}`, email, role: values.admin ? 'admin' : 'user' },

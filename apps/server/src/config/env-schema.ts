@@ -14,6 +14,7 @@ const BASE64_PATTERN = '^[A-Za-z0-9+/_-]+={0,2}$';
 const KEY_ID = '[A-Za-z0-9_.-]{1,32}';
 const KEY_LIST_PATTERN = `^${KEY_ID}:[A-Za-z0-9+/_-]+={0,2}(,${KEY_ID}:[A-Za-z0-9+/_-]+={0,2})*$`;
 const BOOLEAN_PATTERN = '^(?:true|false|1|0|yes|no|on|off)$';
+const COUNT_PATTERN = '^\\d{1,7}$';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const NODE_ENVS = ['development', 'production', 'test'] as const;
@@ -43,6 +44,13 @@ export const EnvSchema = Type.Object({
   JWT_SECRET: text('must be at least 32 characters', { minLength: 32 }),
   JWT_ISSUER: text('must not be empty'),
   JWT_AUDIENCE: text('must not be empty'),
+  // The longest token lifetime accepted (`exp - iat`), and how far an issuer's clock may run ahead.
+  JWT_MAX_AGE: text('must be a positive duration: seconds, or 90s, 15m, 24h, 7d', {
+    pattern: '^[1-9]\\d{0,7}[smhd]?$',
+  }),
+  JWT_CLOCK_SKEW_SECONDS: text('must be a whole number of seconds from 0 to 3600', {
+    pattern: '^(?:\\d{1,3}|[1-2]\\d{3}|3[0-5]\\d{2}|3600)$',
+  }),
   BACKEND_BASE_URL: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
   FRONTEND_BASE_URL: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
   OAUTH_REDIRECT_URI: text('must be an absolute http:// or https:// URL', { pattern: URL_PATTERN }),
@@ -89,6 +97,28 @@ export const EnvSchema = Type.Object({
   TRUST_PROXY: text('must be true, false, a hop count, or comma-separated addresses/CIDRs', {
     pattern: '^[0-9A-Za-z.:/]+(?:\\s*,\\s*[0-9A-Za-z.:/]+)*$',
   }),
+  // Abuse limits (`plugins/rate-limit.ts`): requests per window and key, 0 turning one off; Redis shares them.
+  RATE_LIMIT_ENABLED: text('must be true or false', { pattern: BOOLEAN_PATTERN }),
+  RATE_LIMIT_WINDOW_SECONDS: text('must be a positive whole number of seconds', {
+    pattern: '^[1-9]\\d{0,5}$',
+  }),
+  RATE_LIMIT_OAUTH_PER_USER: text('must be a whole number of requests (0 turns the limit off)', {
+    pattern: COUNT_PATTERN,
+  }),
+  RATE_LIMIT_OAUTH_PER_IP: text('must be a whole number of requests (0 turns the limit off)', {
+    pattern: COUNT_PATTERN,
+  }),
+  RATE_LIMIT_WRITES_PER_USER: text('must be a whole number of requests (0 turns the limit off)', {
+    pattern: COUNT_PATTERN,
+  }),
+  RATE_LIMIT_WRITES_PER_IP: text('must be a whole number of requests (0 turns the limit off)', {
+    pattern: COUNT_PATTERN,
+  }),
+  RATE_LIMIT_AUTH_FAILURES_PER_IP: text('must be a whole number of requests (0 turns the limit off)', {
+    pattern: COUNT_PATTERN,
+  }),
+  RATE_LIMIT_REDIS_PREFIX: text('must be 1 to 64 characters without spaces', { pattern: '^\\S{1,64}$' }),
+  REDIS_URL: text('must be a redis:// or rediss:// URL', { pattern: '^rediss?://[^\\s]+$' }),
 });
 
 export type Env = Static<typeof EnvSchema>;

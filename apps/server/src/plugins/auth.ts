@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, type ErrorCode } from '../errors.js';
-import { AccessTokenError, type AccessTokenSettings, verifyAccessToken } from '../services/access-tokens.js';
+import { AccessTokenError, type AccessTokenSettings } from '../services/access-tokens.js';
 import { type AuditActor, recordAuditEvent, setAuditLogger } from '../services/audit/audit-log.js';
 import { looksLikeServiceKey } from '../services/service-keys/service-key-secret.js';
 import { ServiceKeyUsage } from '../services/service-keys/service-key-usage.js';
@@ -139,7 +139,7 @@ export const authPlugin = fp<AuthPluginOptions>(
 
     async function verifiedClaims(token: string) {
       try {
-        return await verifyAccessToken(options.jwt, token);
+        return app.verifyAccessToken(token); // plugins/jwt.ts: @fastify/jwt plus our claim rules
       } catch (error) {
         if (error instanceof AccessTokenError) {
           throw challenge(
@@ -283,5 +283,5 @@ export const authPlugin = fp<AuthPluginOptions>(
       };
     });
   },
-  { name: 'cfm-auth', fastify: '5.x', dependencies: ['cfm-db'] },
+  { name: 'cfm-auth', fastify: '5.x', dependencies: ['cfm-db', 'cfm-jwt'] },
 );

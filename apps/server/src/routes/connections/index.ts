@@ -102,7 +102,8 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         connectionId: connection.id,
         connectorKey: connection.connector_key,
         statusCode: 201,
-        detail: { status: connection.status, has_credentials: connection.has_credentials },
+        // `sealed`: API-key or basic credentials were stored with it (a key named after credentials would be dropped).
+        detail: { status: connection.status, sealed: connection.has_credentials },
         requestId: request.id,
       });
       return reply.code(201).send(connection);
