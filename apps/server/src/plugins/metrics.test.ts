@@ -122,6 +122,27 @@ for (const dialect of DIALECTS) {
       expect(sample((await scrape()).body, completions) - sample(scraped, completions)).toBe(1);
     });
 
+    it('answers a service key with the scope metrics:read, and refuses one without it', async () => {
+      const create = async (scopes: string[]) => {
+        const response = await test.app.inject({
+          method: 'POST',
+          url: '/api/service-keys/',
+          headers: { authorization: `Bearer ${admin}` },
+          payload: { name: `prometheus-${scopes.join('-')}`, scopes },
+        });
+        expect(response.statusCode, response.body).toBe(201);
+        return response.json().key as string;
+      };
+      const scrapeWith = (key: string) =>
+        test.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${key}` } });
+      const allowed = await scrapeWith(await create(['metrics:read']));
+      expect(allowed.statusCode).toBe(200);
+      expect(allowed.body).toContain('cfm_http_request_duration_seconds');
+      const refused = await scrapeWith(await create(['connections:read']));
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ code: 'CFM_SCOPE_MISSING' });
+    });
+
     it('is not part of the OpenAPI document', () => {
       const paths = test.app.swagger().paths as Record<string, unknown>;
       expect(Object.keys(paths)).not.toContain('/metrics');

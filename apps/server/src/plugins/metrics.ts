@@ -7,8 +7,9 @@ const UNMATCHED = 'unmatched';
 /**
  * `GET /metrics` in the Prometheus text format, only with `METRICS_ENABLED=true`. Disabled, nothing is
  * registered or loaded (no hook, no prom-client) and `/metrics` is an unknown route (404). Enabled, it
- * answers admin tokens only (401 without a token, 403 for other users). Not in the OpenAPI document: it
- * is an operator's endpoint, not part of the API a front-end consumes.
+ * answers admin tokens and service keys with the scope `metrics:read` (401 without a token, 403 for other
+ * users and keys). Not in the OpenAPI document: it is an operator's endpoint, not part of the API a
+ * front-end consumes.
  *
  * Series: request count and latency per route pattern, method and status class; the process-wide
  * counters of `production/metrics.ts` (OAuth completions, token refreshes, refresher passes); each
@@ -46,10 +47,11 @@ export const metricsPlugin = fp(
     app.get(
       '/metrics',
       {
+        // An admin token, or a service key holding `metrics:read` (what a Prometheus server is given).
         onRequest: app.requireAdmin,
         schema: { hide: true },
         // Reads no row of the caller's: the user row cached for these claims will do.
-        config: { cachedUser: true },
+        config: { cachedUser: true, serviceScope: 'metrics:read' },
       },
       async (_request, reply) => {
         const text = inCluster

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { testDialects } from '@cfm/db/testing';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOAuthTestApp, type OAuthTestApp } from '../routes/oauth/test/oauth-test-app.js';
 import { createTestApp, tokenFor } from '../test/helpers.js';
+import { expectRateLimited } from '../test/rate-limit.js';
 
 const DIALECTS = await testDialects();
 
@@ -15,15 +15,6 @@ const LIMITS = {
   RATE_LIMIT_WRITES_PER_IP: '8',
   RATE_LIMIT_AUTH_FAILURES_PER_IP: '3',
 };
-
-export function expectRateLimited(response: LightMyRequestResponse, what: RegExp): void {
-  expect(response.statusCode, response.body).toBe(429);
-  expect(response.json()).toMatchObject({ statusCode: 429, code: 'CFM_RATE_LIMITED', error: 'Too Many Requests' });
-  expect(response.json().message).toMatch(what);
-  const retryAfter = Number(response.headers['retry-after']);
-  expect(retryAfter).toBeGreaterThanOrEqual(1);
-  expect(retryAfter).toBeLessThanOrEqual(60);
-}
 
 for (const dialect of DIALECTS) {
   describe(`abuse limits, in memory (${dialect})`, () => {
@@ -54,7 +45,7 @@ for (const dialect of DIALECTS) {
       const mallory = await user('mallory');
       const from = nextAddress();
       const answers = [];
-      for (let index = 0; index < 10; index += 1) {
+      for (let index = 0; index < 6; index += 1) {
         answers.push(await call('GET', '/api/oauth/acme/authorize', mallory, from));
       }
       expect(answers.slice(0, 3).map((answer) => answer.statusCode)).toEqual([200, 200, 200]);
@@ -62,14 +53,18 @@ for (const dialect of DIALECTS) {
       const pending = await test.handle.db.selectFrom('oauth_states').select('id').execute();
       expect(pending.length).toBeLessThanOrEqual(3);
       // Another user at the same address still gets through.
-      expect((await call('GET', '/api/oauth/acme/authorize', await user('alice'), from)).statusCode).toBe(200);
+      expect((await call('GET', '/api/oauth/acme/authorize', await user('alice'), from)).statusCode).toBe(
+        200,
+      );
     });
 
     it('OAuth routes per address: many accounts from one address are cut off, another address is not', async () => {
       const from = nextAddress();
       const statuses = [];
       for (let index = 0; index < 10; index += 1) {
-        statuses.push((await call('GET', '/api/oauth/acme/authorize', await user(`sybil${index}`), from)).statusCode);
+        statuses.push(
+          (await call('GET', '/api/oauth/acme/authorize', await user(`sybil${index}`), from)).statusCode,
+        );
       }
       expect(statuses).toEqual([...Array(8).fill(200), 429, 429]);
       // The anonymous GET callback spends the same address budget, before anything is looked up.
@@ -77,9 +72,9 @@ for (const dialect of DIALECTS) {
         await call('GET', '/api/oauth/acme/callback?code=x&state=y', null, from),
         /from this address/,
       );
-      expect((await call('GET', '/api/oauth/acme/authorize', await user('other'), nextAddress())).statusCode).toBe(
-        200,
-      );
+      expect(
+        (await call('GET', '/api/oauth/acme/authorize', await user('other'), nextAddress())).statusCode,
+      ).toBe(200);
     });
 
     it('writes per user: the fourth DELETE in the window is a 429; reads are never limited', async () => {
@@ -99,7 +94,10 @@ for (const dialect of DIALECTS) {
 
     it('failed authentication: a burst of bad tokens gets 429, then the address is refused for the window', async () => {
       const from = nextAddress();
-      const forged = await tokenFor({ email: 'x@example.com' }, { secret: 'not-the-secret-not-the-secret-0123' });
+      const forged = await tokenFor(
+        { email: 'x@example.com' },
+        { secret: 'not-the-secret-not-the-secret-0123' },
+      );
       const answers = [];
       for (let index = 0; index < 5; index += 1) answers.push(await call('GET', '/api/me', forged, from));
       expect(answers.slice(0, 3).map((answer) => answer.statusCode)).toEqual([401, 401, 401]);

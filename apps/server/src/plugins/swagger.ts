@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import swagger from '@fastify/swagger';
+import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { finishOpenApiDocument } from './openapi-document.js';
 
 export interface SwaggerPluginOptions {
   title: string;
@@ -63,12 +64,29 @@ export const swaggerPlugin = fp<SwaggerPluginOptions>(
             'Connect your users’ accounts at third-party services. Authenticate with `Authorization: Bearer <JWT>` ' +
             '(HS256; get one for development with `pnpm dev-token --email you@example.com`). Every error answers ' +
             '`{ statusCode, code, error, message }` with a stable `CFM_…` code.',
+          license: { name: 'MIT', identifier: 'MIT' },
         },
+        // Relative: the server that serves this document (whatever its BACKEND_BASE_URL), and for the
+        // checked-in copy whichever server a client is pointed at.
+        servers: [{ url: '/', description: 'The server this document is served from' }],
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
           },
         },
+      },
+      transformObject: (documentObject) => {
+        // Only an OpenAPI document is generated here (never Swagger 2).
+        const source =
+          'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject;
+        const { document, conflicts } = finishOpenApiDocument(source);
+        for (const conflict of conflicts) {
+          app.log.warn(
+            conflict,
+            'OpenAPI: schemas of different shapes share a title; give each its own `title`',
+          );
+        }
+        return document as ReturnType<SwaggerTransformObject>;
       },
     });
 

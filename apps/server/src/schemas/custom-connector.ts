@@ -6,19 +6,15 @@ import { type Static, Type } from 'typebox';
  */
 export const CONNECTOR_KEY_PATTERN = '^[a-z][a-z0-9-]{1,63}$';
 
-const Url = Type.String({
-  minLength: 1,
-  maxLength: 2048,
-  examples: ['https://acme.example/oauth/authorize'],
-});
+const Url = (example: string) => Type.String({ minLength: 1, maxLength: 2048, examples: [example] });
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 
 export const CustomOAuth2Auth = Type.Object(
   {
     type: Type.Literal('oauth2'),
-    authorize_url: Url,
-    token_url: Url,
-    revoke_url: Type.Optional(Url),
+    authorize_url: Url('https://acme.example/oauth/authorize'),
+    token_url: Url('https://acme.example/oauth/token'),
+    revoke_url: Type.Optional(Url('https://acme.example/oauth/revoke')),
     scopes: Type.Optional(Type.Array(Text(200), { maxItems: 100 })),
     scope_separator: Type.Optional(Type.Union([Type.Literal(' '), Type.Literal(',')])),
     pkce: Type.Optional(Type.Boolean({ description: 'Send a PKCE S256 challenge (default true).' })),
@@ -82,7 +78,7 @@ export const IdentityMapping = Type.Object(
 export const CustomCheck = Type.Object(
   {
     method: Type.Optional(Type.Union([Type.Literal('GET'), Type.Literal('POST'), Type.Literal('HEAD')])),
-    url: Url,
+    url: Url('https://api.acme.example/v1/me'),
     expect_status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599, default: 200 })),
     identity: Type.Optional(IdentityMapping),
   },
@@ -147,7 +143,7 @@ export const CreateCustomConnectorBody = Type.Object(
     ...CustomConnectorFields,
     enabled: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, title: 'CreateCustomConnector' },
+  { additionalProperties: false, title: 'CustomConnectorInput' },
 );
 
 export type CustomOAuth2AuthInput = Static<typeof CustomOAuth2Auth>;

@@ -43,6 +43,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found.',
   409: 'Conflicts with existing data.',
   413: 'The request body is too large (`CFM_PAYLOAD_TOO_LARGE`).',
+  429: 'Too many requests from this address or account (`CFM_RATE_LIMITED`, with `Retry-After`).',
   502: 'The provider failed or refused a call made on your behalf (`CFM_OAUTH_EXCHANGE_FAILED`).',
   500: 'Unexpected failure (`CFM_INTERNAL`).',
   503: 'A dependency is unavailable (`CFM_NOT_READY`, `CFM_DB_UNAVAILABLE`; `CFM_TOKEN_REFRESH_FAILED` with `Retry-After`).',

@@ -61,7 +61,11 @@ for (const dialect of DIALECTS) {
 
     it('filters by ?user= as an email (any case) or a JWT sub; an unknown user has no connections', async () => {
       const ids = async (user: string, extra = '') => {
-        const response = await h.call(reader, 'GET', `/api/connections/?user=${encodeURIComponent(user)}${extra}`);
+        const response = await h.call(
+          reader,
+          'GET',
+          `/api/connections/?user=${encodeURIComponent(user)}${extra}`,
+        );
         expect(response.statusCode, response.body).toBe(200);
         const body = response.json<Listed>();
         expect(body.total).toBe(body.items.length);
@@ -93,7 +97,11 @@ for (const dialect of DIALECTS) {
       expect(other.statusCode).toBe(404);
       expect(other.json().code).toBe('CFM_CONNECTION_NOT_FOUND');
       for (const user of ['bob@example.com', 'alice@example.com']) {
-        const filtered = await h.call(h.aliceToken, 'GET', `/api/connections/?user=${encodeURIComponent(user)}`);
+        const filtered = await h.call(
+          h.aliceToken,
+          'GET',
+          `/api/connections/?user=${encodeURIComponent(user)}`,
+        );
         expect(filtered.statusCode, user).toBe(403);
         expect(filtered.json().code).toBe('CFM_FORBIDDEN');
         expect(filtered.body).not.toContain(bobConnections[0]);
@@ -110,7 +118,12 @@ for (const dialect of DIALECTS) {
         ['DELETE', `/api/connections/${bobConnections[0]}`],
         ['POST', `/api/connections/${bobConnections[0]}/test`],
       ] as const) {
-        const response = await h.call(reader, method, url, method === 'DELETE' ? undefined : { config_data: {} });
+        const response = await h.call(
+          reader,
+          method,
+          url,
+          method === 'DELETE' ? undefined : { config_data: {} },
+        );
         expect(response.statusCode, `${method} ${url}`).toBe(403);
         expect(response.json().code).toBe('CFM_FORBIDDEN');
       }

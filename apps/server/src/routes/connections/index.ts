@@ -18,7 +18,6 @@ import {
 } from '../../services/service-keys/connections-read.js';
 import {
   ConnectionIdParams,
-  ConnectionResponse,
   CreateConnectionBody,
   ListConnectionsQuery,
   ListedConnection,
@@ -88,7 +87,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: BEARER_SECURITY,
         body: CreateConnectionBody,
         response: {
-          201: Type.With(ConnectionResponse, { description: 'The created connection.' }),
+          201: Type.With(ListedConnection, { description: 'The created connection.' }),
           ...errorResponses(400, 401, 404, 409, 500, 503),
         },
       },
@@ -152,7 +151,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: ConnectionIdParams,
         body: UpdateConnectionBody,
         response: {
-          200: Type.With(ConnectionResponse, { description: 'The connection with its new config_data.' }),
+          200: Type.With(ListedConnection, { description: 'The connection with its new config_data.' }),
           ...errorResponses(400, 401, 404, 409, 500, 503),
         },
       },

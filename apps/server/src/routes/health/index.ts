@@ -31,7 +31,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         operationId: 'getLiveness',
         tags: ['health'],
         summary: 'Liveness: the process is up (does not touch the database)',
-        response: { 200: Liveness, ...errorResponses(500) },
+        response: { 200: Liveness, ...errorResponses(429, 500) },
       },
     },
     async () => ({ status: 'ok' as const }),
@@ -46,7 +46,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthRoutesOptions> = asyn
         summary: 'Readiness: the database answers',
         response: {
           200: Readiness,
-          ...errorResponses(500, 503),
+          ...errorResponses(429, 500, 503),
         },
       },
     },

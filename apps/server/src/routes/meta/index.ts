@@ -17,7 +17,7 @@ export const metaRoutes: FastifyPluginAsyncTypebox<MetaRoutesOptions> = async (a
         operationId: 'getApiInfo',
         tags: ['meta'],
         summary: 'The API name and version, and where agents connect (MCP)',
-        response: { 200: ApiInfo, ...errorResponses(500) },
+        response: { 200: ApiInfo, ...errorResponses(429, 500) },
       },
     },
     async () => ({

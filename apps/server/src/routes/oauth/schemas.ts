@@ -38,7 +38,7 @@ export const AuthorizeResponse = Type.Object(
     }),
   },
   {
-    title: 'OAuthAuthorization',
+    title: 'AuthorizeResponse',
     description: "The provider's authorization URL to send the browser to, and its state.",
   },
 );
@@ -100,7 +100,7 @@ export const CallbackResult = Type.Object(
     }),
   },
   {
-    title: 'OAuthCallbackResult',
+    title: 'CallbackResult',
     description: 'The connection created or updated with the new credentials.',
   },
 );

@@ -34,7 +34,15 @@ for (const dialect of DIALECTS) {
       });
       expect(created.statusCode, created.body).toBe(201);
       const body = created.json();
-      expect(Object.keys(body).sort()).toEqual(['created_at', 'expires_at', 'id', 'key', 'key_prefix', 'name', 'scopes']);
+      expect(Object.keys(body).sort()).toEqual([
+        'created_at',
+        'expires_at',
+        'id',
+        'key',
+        'key_prefix',
+        'name',
+        'scopes',
+      ]);
       expect(body.key).toMatch(/^cfm_sk_[A-Za-z0-9_-]{43}$/);
       expect(body.key_prefix).toBe(body.key.slice(0, 12));
       expect(body.scopes).toEqual(['connections:proxy', 'connections:read']);
@@ -102,13 +110,19 @@ for (const dialect of DIALECTS) {
       };
       const apps = [h.test.app, other.app];
       for (const app of apps) {
-        const response = await app.inject({ url: '/api/connections/', headers: { authorization: `Bearer ${key}` } });
+        const response = await app.inject({
+          url: '/api/connections/',
+          headers: { authorization: `Bearer ${key}` },
+        });
         expect(response.statusCode, response.body).toBe(200);
       }
 
       expect((await h.call(h.adminToken, 'DELETE', `/api/service-keys/${id}`)).statusCode).toBe(204);
       for (const app of apps) {
-        const response = await app.inject({ url: '/api/connections/', headers: { authorization: `Bearer ${key}` } });
+        const response = await app.inject({
+          url: '/api/connections/',
+          headers: { authorization: `Bearer ${key}` },
+        });
         expect(response.statusCode).toBe(401);
         expect(response.json().code).toBe('CFM_SERVICE_KEY_REVOKED');
         expect(response.headers['www-authenticate']).toMatch(INVALID_TOKEN);
@@ -120,7 +134,9 @@ for (const dialect of DIALECTS) {
       const listedAfter = (await h.call(h.adminToken, 'GET', '/api/service-keys')).json();
       const revoked = listedAfter.items.find((item: { id: string }) => item.id === id);
       expect(revoked.status).toBe('revoked');
-      expect(revoked.revoked_at).toBe(listedBefore.items.find((item: { id: string }) => item.id === id).revoked_at);
+      expect(revoked.revoked_at).toBe(
+        listedBefore.items.find((item: { id: string }) => item.id === id).revoked_at,
+      );
       const unknown = await h.call(h.adminToken, 'DELETE', `/api/service-keys/${randomUUID()}`);
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().code).toBe('CFM_SERVICE_KEY_NOT_FOUND');
@@ -184,10 +200,25 @@ for (const dialect of DIALECTS) {
     const ROUTES = [
       { scope: 'connections:read', method: 'GET', url: '/api/connections/', granted: 200 },
       { scope: 'connections:read', method: 'GET', url: `/api/connections/${missing}`, granted: 404 },
-      { scope: 'connections:proxy', method: 'GET', url: `/api/connections/${missing}/proxy/v1/me`, granted: 404 },
-      { scope: 'connections:proxy', method: 'POST', url: `/api/connections/${missing}/proxy/v1/me`, granted: 404 },
+      {
+        scope: 'connections:proxy',
+        method: 'GET',
+        url: `/api/connections/${missing}/proxy/v1/me`,
+        granted: 404,
+      },
+      {
+        scope: 'connections:proxy',
+        method: 'POST',
+        url: `/api/connections/${missing}/proxy/v1/me`,
+        granted: 404,
+      },
       { scope: 'connections:token', method: 'GET', url: `/api/connections/${missing}/token`, granted: 404 },
-      { scope: 'connections:actions', method: 'POST', url: `/api/connections/${missing}/actions/do_it`, granted: 404 },
+      {
+        scope: 'connections:actions',
+        method: 'POST',
+        url: `/api/connections/${missing}/actions/do_it`,
+        granted: 404,
+      },
       { scope: 'metrics:read', method: 'GET', url: '/test/metrics-like', granted: 200 },
     ] as const;
 
@@ -195,7 +226,12 @@ for (const dialect of DIALECTS) {
       for (const scope of SERVICE_SCOPES) {
         const { key } = await h.createKey([scope]);
         for (const route of ROUTES) {
-          const response = await h.call(key, route.method, route.url, route.method === 'POST' ? {} : undefined);
+          const response = await h.call(
+            key,
+            route.method,
+            route.url,
+            route.method === 'POST' ? {} : undefined,
+          );
           const where = `${scope} → ${route.method} ${route.url}: ${response.body}`;
           if (route.scope === scope) {
             expect(response.statusCode, where).toBe(route.granted);
@@ -213,7 +249,9 @@ for (const dialect of DIALECTS) {
       expect(token.statusCode).toBe(403);
       expect(token.json()).toMatchObject({ code: 'CFM_FORBIDDEN' });
       expect(token.json().message).toContain('connections:token');
-      expect((await h.call(h.aliceToken, 'GET', `/api/connections/${missing}/proxy/v1/me`)).statusCode).toBe(404);
+      expect((await h.call(h.aliceToken, 'GET', `/api/connections/${missing}/proxy/v1/me`)).statusCode).toBe(
+        404,
+      );
       expect((await h.call(h.aliceToken, 'GET', '/test/metrics-like')).statusCode).toBe(403);
       expect((await h.call(h.adminToken, 'GET', '/test/metrics-like')).json()).toEqual({ principal: 'user' });
       for (const url of ['/api/service-keys', '/api/audit-events']) {

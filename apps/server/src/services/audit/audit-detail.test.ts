@@ -3,7 +3,14 @@ import { cleanAuditDetail } from './audit-detail.js';
 
 describe('cleanAuditDetail', () => {
   it('keeps short non-secret facts as they are', () => {
-    const detail = { method: 'POST', path: '/v1/search', action: 'search_issues', read_only: true, failures: 2, at: null };
+    const detail = {
+      method: 'POST',
+      path: '/v1/search',
+      action: 'search_issues',
+      read_only: true,
+      failures: 2,
+      at: null,
+    };
     expect(cleanAuditDetail(detail)).toEqual(detail);
   });
 

@@ -55,7 +55,10 @@ for (const dialect of DIALECTS) {
           }),
         ).resolves.toBeUndefined();
         expect(logged).toEqual([
-          { message: 'audit event not recorded', fields: expect.objectContaining({ action: 'connection.delete' }) },
+          {
+            message: 'audit event not recorded',
+            fields: expect.objectContaining({ action: 'connection.delete' }),
+          },
         ]);
       } finally {
         await handle.close();
@@ -69,7 +72,12 @@ describe('audit cursors', () => {
   it('round-trip, and anything else is refused', () => {
     const cursor = { at: new Date('2026-12-03T10:00:00.123Z'), id: 'abc' };
     expect(decodeAuditCursor(encodeAuditCursor(cursor))).toEqual(cursor);
-    for (const text of ['', 'not-base64!', Buffer.from('{"a":1}').toString('base64url'), Buffer.from('["yesterday","x"]').toString('base64url')]) {
+    for (const text of [
+      '',
+      'not-base64!',
+      Buffer.from('{"a":1}').toString('base64url'),
+      Buffer.from('["yesterday","x"]').toString('base64url'),
+    ]) {
       expect(decodeAuditCursor(text), text).toBeUndefined();
     }
   });

@@ -16,7 +16,10 @@ export interface ServiceKeyHarness {
     payload?: object,
   ): Promise<LightMyRequestResponse>;
   /** Creates a key through the admin API and returns its id and the key itself. */
-  createKey(scopes: string[], extra?: { name?: string; expires_in_days?: number }): Promise<{ id: string; key: string }>;
+  createKey(
+    scopes: string[],
+    extra?: { name?: string; expires_in_days?: number },
+  ): Promise<{ id: string; key: string }>;
   close(): Promise<void>;
 }
 
@@ -24,7 +27,10 @@ export interface ServiceKeyHarness {
  * A migrated app with an admin, Alice and Bob, plus one test route that opts service keys with
  * `metrics:read` into `requireAdmin` (as the metrics endpoint does when enabled).
  */
-export async function startServiceKeyHarness(dialect: Dialect, env: Record<string, string> = {}): Promise<ServiceKeyHarness> {
+export async function startServiceKeyHarness(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+): Promise<ServiceKeyHarness> {
   const test = await createTestApp(dialect, {
     env,
     prepare: (app) => {
