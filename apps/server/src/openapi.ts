@@ -22,6 +22,23 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
+ * Two different schemas under one `title` are named `Title`, `Title2`… (see `plugins/openapi-document.ts`):
+ * fine for a running server, but a checked-in document (and the client generated from it) must not change
+ * a type's name with the order of the routes.
+ */
+function assertOneSchemaPerTitle(document: object): void {
+  const { components } = document as { components?: { schemas?: Record<string, { title?: unknown }> } };
+  const renamed = Object.entries(components?.schemas ?? {})
+    .filter(([name, schema]) => schema.title !== undefined && schema.title !== name)
+    .map(([name, schema]) => `${name} (titled "${String(schema.title)}")`);
+  if (renamed.length > 0) {
+    throw new Error(
+      `different schemas share a title, so these were renamed: ${renamed.join(', ')}. Give each its own \`title\`.`,
+    );
+  }
+}
+
+/**
  * The OpenAPI document as checked in: built from a fixed configuration (so a deployment's APP_NAME or
  * secrets never leak into it), keys sorted, two-space indent, trailing newline.
  */
@@ -39,7 +56,9 @@ export async function generateOpenApiText(): Promise<string> {
   const app = await buildApp(config, { logStream: false });
   try {
     await app.ready();
-    return `${JSON.stringify(sortKeys(app.swagger()), null, 2)}\n`;
+    const document = app.swagger();
+    assertOneSchemaPerTitle(document);
+    return `${JSON.stringify(sortKeys(document), null, 2)}\n`;
   } finally {
     await app.close();
   }

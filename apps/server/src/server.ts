@@ -1,7 +1,6 @@
 import cluster from 'node:cluster';
 import { createDatabase, type DatabaseHandle, DatabaseUrlError, migrateToLatest } from '@cfm/db';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
 import { fail, failOn } from './cli/exit-with.js';
 import { type AppConfig, loadConfig } from './config.js';
 import { createStdoutDestination } from './log-destination.js';
@@ -78,6 +77,8 @@ async function main(): Promise<void> {
   // Set in a cluster worker: the primary migrated before forking it, and only slot 1 refreshes tokens.
   const worker = config.workerSlot;
   const { handle, applied } = await migrate(config, worker !== undefined);
+  // Imported here, not at the top: a cluster primary never builds an app and stays small (~40 MB).
+  const { buildApp } = await import('./app.js');
   const app = await buildApp(config, {
     database: handle,
     startRefresher: (worker ?? 1) === 1,

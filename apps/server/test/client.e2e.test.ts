@@ -58,7 +58,11 @@ describe('@cfm/client against the server', () => {
     expectTypeOf(created.data).toEqualTypeOf<Connection | undefined>();
     expect(created.response.status, JSON.stringify(created.error)).toBe(201);
     const id = created.data!.id;
-    expect(created.data).toMatchObject({ connector_key: 'notion', status: 'pending', has_credentials: false });
+    expect(created.data).toMatchObject({
+      connector_key: 'notion',
+      status: 'pending',
+      has_credentials: false,
+    });
 
     const list = await cfm.GET('/api/connections', { params: { query: { connector: 'notion' } } });
     expectTypeOf(list.data).toEqualTypeOf<ConnectionList | undefined>();
@@ -86,7 +90,11 @@ describe('@cfm/client against the server', () => {
     expectTypeOf(error).toEqualTypeOf<ErrorResponse | undefined>();
     expect(data).toBeUndefined();
     expect(response.status).toBe(404);
-    expect(error).toMatchObject({ statusCode: 404, code: expect.stringMatching(/^CFM_/), error: 'Not Found' });
+    expect(error).toMatchObject({
+      statusCode: 404,
+      code: expect.stringMatching(/^CFM_/),
+      error: 'Not Found',
+    });
 
     const anonymous = createCfmClient({ baseUrl });
     const refused = await anonymous.GET('/api/connectors');

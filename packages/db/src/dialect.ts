@@ -93,7 +93,9 @@ function createPostgresDialect(connectionString: string, options: CreateDatabase
   // loses its backend emits 'error' with no listener, which ends the process. So every client gets one.
   pool.on('connect', (client) => client.on('error', (error: Error) => report(client, error)));
   pool.on('error', (error, client) => report(client, error));
-  return new PostgresDialect({ pool });
+  const dialect = new PostgresDialect({ pool });
+  POOLS.set(dialect, pool); // read by `poolStats()` (the server's metrics): keep with the pool
+  return dialect;
 }
 
 /**

@@ -9,9 +9,6 @@ import type { ServiceScope } from '../services/service-keys/service-scopes.js';
 import { verifyServiceKey } from '../services/service-keys/verify-service-key.js';
 import { type User, UserCache, type UserCacheOptions, upsertUserFromClaims } from '../services/users.js';
 
-export type { ServiceScope } from '../services/service-keys/service-scopes.js';
-export { SERVICE_SCOPES } from '../services/service-keys/service-scopes.js';
-
 /** Who a request acts as: a signed-in user, or a back-end service holding a service key. */
 export type Principal =
   | { type: 'user'; user: User }
@@ -231,14 +228,24 @@ export const authPlugin = fp<AuthPluginOptions>(
       return scope;
     }
 
-    async function authenticate(request: FastifyRequest): Promise<void> {
-      // Already done by another auth hook of this route.
-      if (request.principal !== null) return;
-      const token = bearerOf(request);
-      if (looksLikeServiceKey(token)) {
-        const scope = optedInScope(request, 'Service keys cannot use this route: it needs a user token');
-        return authenticateService(request, token, scope);
+    /**
+     * A principal another auth hook of this route already set: a user passes; a service key only when the
+     * route opted in with a scope the key holds (a hook that accepted it must not widen this one).
+     */
+    function requireOptedIn(request: FastifyRequest, principal: Principal, refusal: string): void {
+      if (principal.type === 'user') return;
+      const scope = optedInScope(request, refusal);
+      if (!principal.serviceKey.scopes.includes(scope)) {
+        throw forbidden('CFM_SCOPE_MISSING', `This service key lacks the scope "${scope}"`);
       }
+    }
+
+    async function authenticate(request: FastifyRequest): Promise<void> {
+      const refusal = 'Service keys cannot use this route: it needs a user token';
+      if (request.principal !== null) return requireOptedIn(request, request.principal, refusal);
+      const token = bearerOf(request);
+      if (looksLikeServiceKey(token))
+        return authenticateService(request, token, optedInScope(request, refusal));
       return authenticateUser(request, token);
     }
 
@@ -247,17 +254,17 @@ export const authPlugin = fp<AuthPluginOptions>(
     });
 
     app.decorate('requireAdmin', async (request: FastifyRequest, _reply: FastifyReply) => {
+      const refusal = 'Service keys cannot use admin routes';
       if (request.principal === null) {
         const token = bearerOf(request);
-        if (looksLikeServiceKey(token)) {
-          const scope = optedInScope(request, 'Service keys cannot use admin routes');
-          return authenticateService(request, token, scope);
-        }
+        if (looksLikeServiceKey(token))
+          return authenticateService(request, token, optedInScope(request, refusal));
         await authenticateUser(request, token);
       }
-      if (request.principal?.type === 'user' && request.principal.user.role !== 'admin') {
+      const principal = request.principal as Principal | null;
+      if (principal?.type === 'service') return requireOptedIn(request, principal, refusal);
+      if (principal?.user.role !== 'admin')
         throw forbidden('CFM_FORBIDDEN', 'This action requires the admin role');
-      }
     });
 
     app.decorate('authenticateCaller', ({ serviceScope, users: usersAllowed }: CallerOptions): AuthHook => {

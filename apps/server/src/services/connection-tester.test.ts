@@ -4,6 +4,7 @@ import { testDialects } from '@cfm/db/testing';
 import { describe, expect, it } from 'vitest';
 import { ConnectionTester } from './connection-tester.js';
 import { CredentialStore } from './credential-store.js';
+import { OAuthFlow } from './oauth-flow.js';
 import { revokeConnection } from './revoke.js';
 import { ServiceError } from './service-error.js';
 import {
@@ -11,6 +12,8 @@ import {
   connectionRow,
   engineFixturePerTest,
   loadCredentials,
+  REDIRECT_URI,
+  STATE_SECRET,
 } from './test/engine-fixture.js';
 import { TokenManager } from './token-manager.js';
 
@@ -27,6 +30,93 @@ async function setUp(dialect: Dialect) {
 }
 
 for (const dialect of DIALECTS) {
+  describe(`ConnectionTester and an incomplete grant (${dialect})`, () => {
+    /** A fixture whose fake grants `scope` (or leaves the refresh token out) whatever was asked. */
+    async function incomplete(
+      grant: { scope?: string; noRefreshToken?: boolean },
+      scopes: { required: string[]; optional?: string[] },
+      requested?: string[],
+    ) {
+      const fixture = await openFixture(dialect, {
+        descriptor: { scopes },
+        provider: {
+          tokenResponse(standard) {
+            const body = { ...standard };
+            if (grant.scope !== undefined) body['scope'] = grant.scope;
+            if (grant.noRefreshToken) delete body['refresh_token'];
+            return body;
+          },
+        },
+      });
+      const flow = new OAuthFlow(fixture.context, { stateSecret: STATE_SECRET });
+      const started = await flow.startAuthorization({
+        userId: fixture.userId,
+        connectorKey: 'acme',
+        redirectUri: REDIRECT_URI,
+        ...(requested && { scopes: requested }),
+      });
+      const approval = await fixture.provider.approve(started.authorizationUrl);
+      const { connectionId } = await flow.completeAuthorization({
+        userId: fixture.userId,
+        connectorKey: 'acme',
+        code: approval.code,
+        state: approval.state,
+      });
+      const tester = new ConnectionTester(fixture.context, new TokenManager(fixture.context));
+      return { fixture, connectionId, tester, connection: () => connectionRow(fixture, connectionId) };
+    }
+
+    it('a required scope still missing: the check passes, yet the connection stays error', async () => {
+      const { fixture, connectionId, tester, connection } = await incomplete(
+        { scope: 'read' },
+        { required: ['read', 'write'] },
+      );
+      const stored = await connection();
+      expect(stored.status).toBe('error');
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(false);
+      expect(result.message).toContain('required scopes write');
+      expect(result.identity).toMatchObject({ accountId: 'fake-user-1' });
+      const after = await connection();
+      expect(after).toMatchObject({ status: 'error', identity: { accountId: 'fake-user-1' } });
+      expect(after.status_reason).toContain('required scopes write');
+      expect(after.last_tested_at).toBeInstanceOf(Date);
+    });
+
+    it('no refresh token although offline_access was asked for: stays error after a passing check', async () => {
+      const { fixture, connectionId, tester, connection } = await incomplete(
+        { noRefreshToken: true },
+        { required: ['read'], optional: ['offline_access'] },
+        ['read', 'offline_access'],
+      );
+      // offline_access was only optional here: the grant check's own reason is what tells it was asked for.
+      const reason = (await connection()).status_reason;
+      expect(reason).toContain('no refresh token');
+      const result = await tester.testConnection({ connectionId, userId: fixture.userId });
+      expect(result.success).toBe(false);
+      expect(await connection()).toMatchObject({ status: 'error', status_reason: reason });
+    });
+
+    it('a complete grant in error for another reason becomes active; an active one keeps its warning', async () => {
+      const { fixture, connectionId, tester, connection } = await incomplete(
+        { scope: 'read' },
+        { required: ['read'], optional: ['admin'] },
+        ['read', 'admin'],
+      );
+      const warning = (await connection()).status_reason;
+      expect(warning).toContain('optional scopes admin');
+      expect((await tester.testConnection({ connectionId, userId: fixture.userId })).success).toBe(true);
+      expect(await connection()).toMatchObject({ status: 'active', status_reason: warning });
+      await fixture.handle.db
+        .updateTable('connections')
+        .set({ status: 'error', status_reason: 'The provider answered HTTP 400' })
+        .where('id', '=', connectionId)
+        .execute();
+      expect((await tester.testConnection({ connectionId, userId: fixture.userId })).success).toBe(true);
+      expect(await connection()).toMatchObject({ status: 'active', status_reason: null });
+    });
+  });
+
   describe(`ConnectionTester and revoke (${dialect})`, () => {
     it('checks the account over real HTTP, stores identity and returns at most 5 sample items', async () => {
       const { fixture, connectionId, tester, connection } = await setUp(dialect);

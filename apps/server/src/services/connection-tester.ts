@@ -5,10 +5,11 @@ import {
   createConnectorContext,
   type SampleResult,
 } from '@cfm/connector-sdk';
-import type { ConnectionStatus } from '@cfm/db';
+import type { ConnectionRow, ConnectionStatus } from '@cfm/db';
 import { loadOwnedConnection, mergeMetadata } from './connector-access.js';
 import type { ResolvedConnector } from './connector-resolver.js';
 import { clockOf, describeError, type EngineContext, sdkOptionsOf, silentLogger } from './engine-context.js';
+import { storedGrantProblem } from './oauth-grant-check.js';
 import { ServiceError } from './service-error.js';
 import type { TokenManager } from './token-manager.js';
 
@@ -27,6 +28,8 @@ interface Verdict {
   status?: ConnectionStatus;
   statusReason?: string | null;
   metadata?: Record<string, unknown>;
+  /** Set when the check passed: the kind of credentials it used, and whether they hold a refresh token. */
+  checkedWith?: { type: Credentials['type']; refreshToken: boolean };
 }
 
 /**
@@ -50,7 +53,11 @@ export class ConnectionTester {
     const connector = await this.#context.connectors.resolveById(connection.connector_id);
     if (!connector)
       throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
-    const verdict = await this.#run(connector, connection.id, connection.config, connection.metadata);
+    const verdict = keepIncompleteGrant(
+      connector,
+      connection,
+      await this.#run(connector, connection.id, connection.config, connection.metadata),
+    );
     const now = clockOf(this.#context)();
     await db
       .updateTable('connections')
@@ -143,8 +150,47 @@ export class ConnectionTester {
       status: 'active',
       statusReason: null,
       ...(checked.metadata && { metadata: checked.metadata }),
+      checkedWith: {
+        type: credentials.type,
+        refreshToken: credentials.type === 'oauth2' && Boolean(credentials.refreshToken),
+      },
     };
   }
+}
+
+/**
+ * A passing check proves the credentials work, not that the grant is whole: a connection the OAuth callback
+ * stored as `error` (a required scope or the refresh token missing) stays `error` while the stored grant
+ * still lacks it, with the test answered `success: false` and why. An `active` connection keeps its
+ * `status_reason` (the optional-scope warning); any other status becomes `active` with none.
+ */
+function keepIncompleteGrant(
+  connector: ResolvedConnector,
+  connection: ConnectionRow,
+  verdict: Verdict,
+): Verdict {
+  const checkedWith = verdict.checkedWith;
+  if (verdict.status !== 'active' || checkedWith === undefined) return verdict;
+  if (connection.status === 'active') return { ...verdict, statusReason: undefined };
+  const descriptor = connector.definition.auth.find((auth) => auth.type === 'oauth2');
+  if (descriptor === undefined || checkedWith.type !== 'oauth2') return verdict;
+  const problem = storedGrantProblem({
+    descriptor,
+    scopes: connection.scopes,
+    hasRefreshToken: checkedWith.refreshToken,
+    statusReason: connection.status_reason,
+  });
+  if (problem === null) return verdict;
+  return {
+    ...verdict,
+    result: {
+      ...verdict.result,
+      success: false,
+      message: `The account answers, but the grant is incomplete: ${problem}`,
+    },
+    status: 'error',
+    statusReason: problem,
+  };
 }
 
 function failed(message: string, status?: ConnectionStatus): Verdict {

@@ -13,6 +13,8 @@ import type { ConnectorRegistry } from './connector-registry.js';
 import type { ConnectorUrlPolicy } from './connector-url-policy.js';
 import { associatedData, type CredentialsVault } from './credentials-vault.js';
 import { customConnectorProblems, toAuthDescriptor, toStoredDefinition } from './custom-connector.js';
+import type { EngineContext } from './engine-context.js';
+import { type GrantRevocationOptions, type GrantRevocationSummary, revokeConnectorGrants } from './revoke.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 export interface ConnectorAdminContext {
@@ -20,6 +22,10 @@ export interface ConnectorAdminContext {
   vault: CredentialsVault;
   registry: ConnectorRegistry;
   urlPolicy: ConnectorUrlPolicy;
+  /** What provider calls go through (origin overrides, logger): deleting a connector revokes its grants. */
+  engine: EngineContext;
+  /** Deleting a connector: how many revocations at once, and for how long at most. */
+  revocation?: GrantRevocationOptions;
 }
 
 function invalid(details: ErrorDetail[]): AppError {
@@ -194,8 +200,16 @@ export async function updateConnector(
   return context.registry.describe(updated);
 }
 
-/** Deletes a custom connector (its connections and their credentials go by cascade). */
-export async function deleteCustomConnector(context: ConnectorAdminContext, key: string): Promise<void> {
+/**
+ * Deletes a custom connector. It is disabled first (no new authorization starts meanwhile), then every
+ * connection's grant is revoked at the provider (4 at a time, at most 60 s in all; a failure is counted
+ * and logged, never a reason to keep the connector), then the row goes, and its connections and their
+ * credentials with it by cascade. Returns what the revocation did, for the audit trail.
+ */
+export async function deleteCustomConnector(
+  context: ConnectorAdminContext,
+  key: string,
+): Promise<GrantRevocationSummary> {
   const row = await findRow(context, key);
   if (row.source === 'package') {
     throw new AppError(
@@ -203,5 +217,15 @@ export async function deleteCustomConnector(context: ConnectorAdminContext, key:
       `Connector "${key}" comes from a package and cannot be deleted: disable it instead (PUT enabled: false)`,
     );
   }
-  await context.database.db.deleteFrom('connectors').where('id', '=', row.id).execute();
+  const { db } = context.database;
+  if (row.enabled) {
+    await db
+      .updateTable('connectors')
+      .set({ enabled: false, updated_at: nextTimestamp(row.updated_at) })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  const revocation = await revokeConnectorGrants(context.engine, row.id, context.revocation);
+  await db.deleteFrom('connectors').where('id', '=', row.id).execute();
+  return revocation;
 }

@@ -2,6 +2,9 @@ import type { OAuth2AuthDescriptor, OAuth2Credentials } from '@cfm/connector-sdk
 
 /** The OpenID Connect scope that asks for a refresh token; providers often leave it out of `scope`. */
 const OFFLINE_ACCESS = 'offline_access';
+/** The reason given when a refresh token was expected and none came (also how a later check recognises it). */
+export const NO_REFRESH_TOKEN_REASON =
+  'The provider granted no refresh token; reconnect and allow offline access.';
 /** Scope names in a status reason: enough to act on, bounded so a long list cannot flood a page. */
 const LISTED_SCOPES = 20;
 
@@ -56,6 +59,10 @@ function listed(scopes: readonly string[]): string {
   return scopes.length > LISTED_SCOPES ? `${shown} and ${scopes.length - LISTED_SCOPES} more` : shown;
 }
 
+function missingScopesReason(scopes: readonly string[]): string {
+  return `The provider did not grant the required scopes ${listed(scopes)}: reconnect and allow every permission the connector asks for.`;
+}
+
 /**
  * Compares a grant with what the connector asked for:
  * - a required scope that was requested and is missing from the provider's `scope` answer → `error`;
@@ -79,11 +86,7 @@ export function assessGrant(input: GrantCheckInput): GrantAssessment {
     const missing = requested.filter((scope) => scope !== OFFLINE_ACCESS && !isGranted(scope, granted));
     const missingRequired = missing.filter((scope) => required.has(scope));
     const missingOptional = missing.filter((scope) => !required.has(scope));
-    if (missingRequired.length > 0) {
-      problems.push(
-        `The provider did not grant the required scopes ${listed(missingRequired)}: reconnect and allow every permission the connector asks for.`,
-      );
-    }
+    if (missingRequired.length > 0) problems.push(missingScopesReason(missingRequired));
     if (missingOptional.length > 0) {
       warnings.push(
         `Connected without the optional scopes ${listed(missingOptional)}: features that need them will not work.`,
@@ -92,10 +95,43 @@ export function assessGrant(input: GrantCheckInput): GrantAssessment {
   }
   const refreshExpected = requested.includes(OFFLINE_ACCESS) || descriptor.refreshUrl !== undefined;
   if (refreshExpected && !credentials.refreshToken) {
-    problems.push('The provider granted no refresh token; reconnect and allow offline access.');
+    problems.push(NO_REFRESH_TOKEN_REASON);
   }
   if (problems.length > 0) {
     return { status: 'error', reason: problems.join(' '), warnings, scopes };
   }
   return { status: 'active', reason: warnings.length > 0 ? warnings.join(' ') : null, warnings, scopes };
+}
+
+export interface StoredGrantInput {
+  descriptor: Pick<OAuth2AuthDescriptor, 'scopes' | 'refreshUrl'>;
+  /** The connection's recorded scopes (what was granted, or requested when the provider did not say). */
+  scopes: readonly string[] | null;
+  /** Whether the credentials hold a refresh token now. */
+  hasRefreshToken: boolean;
+  /** The connection's current `status_reason`: tells that `offline_access` was asked for. */
+  statusReason: string | null;
+}
+
+/**
+ * What a stored grant still lacks, judged without the authorization that produced it (the connection
+ * tester, when a check passes on a connection in `error`): a required scope missing from the recorded
+ * scopes, or no refresh token where the descriptor refreshes, requires `offline_access`, or the grant
+ * check already found it missing. Null when nothing is missing. Only a reconnect changes what was granted.
+ */
+export function storedGrantProblem(input: StoredGrantInput): string | null {
+  const problems: string[] = [];
+  if (input.scopes !== null) {
+    const granted = new Set(input.scopes.map((scope) => scope.toLowerCase()));
+    const missing = input.descriptor.scopes.required.filter(
+      (scope) => scope !== OFFLINE_ACCESS && !isGranted(scope, granted),
+    );
+    if (missing.length > 0) problems.push(missingScopesReason(missing));
+  }
+  const refreshExpected =
+    input.descriptor.refreshUrl !== undefined ||
+    input.descriptor.scopes.required.includes(OFFLINE_ACCESS) ||
+    (input.statusReason?.includes(NO_REFRESH_TOKEN_REASON) ?? false);
+  if (refreshExpected && !input.hasRefreshToken) problems.push(NO_REFRESH_TOKEN_REASON);
+  return problems.length > 0 ? problems.join(' ') : null;
 }

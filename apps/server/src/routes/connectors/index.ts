@@ -25,6 +25,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     vault: app.vault,
     registry: app.connectors,
     urlPolicy: app.connectorUrlPolicy,
+    engine: app.engine.context,
   });
 
   app.get(
@@ -148,13 +149,20 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteCustomConnector(admin(), request.params.key);
+      // Every connection's grant is revoked at the provider first; failures are logged and counted here.
+      const revocation = await deleteCustomConnector(admin(), request.params.key);
       await recordAuditEvent(app.db.db, {
         action: 'connector.delete',
         outcome: 'success',
         actor: actorOf(request),
         connectorKey: request.params.key,
         statusCode: 204,
+        detail: {
+          connections: revocation.connections,
+          grants_revoked: revocation.revoked,
+          grants_not_revoked: revocation.failed,
+          grants_without_revocation: revocation.notAsked,
+        },
         requestId: request.id,
       });
       return reply.code(204).send(null);

@@ -286,6 +286,15 @@ for (const dialect of DIALECTS) {
       }
       const admin = await h.call(key, 'GET', '/api/service-keys');
       expect(admin.json().message).toContain('admin');
+      const { key: proxyKey } = await h.createKey(['connections:proxy']);
+      for (const url of ['/test/stacked-admin', '/test/stacked-user']) {
+        const response = await h.call(proxyKey, 'GET', url);
+        expect(response.statusCode, url).toBe(403);
+        expect(response.json().code).toBe('CFM_FORBIDDEN');
+      }
+      expect((await h.call(h.adminToken, 'GET', '/test/stacked-admin')).statusCode).toBe(200);
+      expect((await h.call(h.aliceToken, 'GET', '/test/stacked-admin')).statusCode).toBe(403);
+      expect((await h.call(h.aliceToken, 'GET', '/test/stacked-user')).statusCode).toBe(200);
       // Still usable: nothing above revoked it.
       expect((await h.call(key, 'GET', '/api/connections/')).statusCode).toBe(200);
     });

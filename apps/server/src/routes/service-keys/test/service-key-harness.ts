@@ -39,6 +39,10 @@ export async function startServiceKeyHarness(
         { onRequest: app.requireAdmin, config: { serviceScope: 'metrics:read' } },
         async (request) => ({ principal: request.principal?.type ?? null }),
       );
+      // A hook that accepted a key never widens the next one: both stacks refuse a proxy-only key.
+      const caller = app.authenticateCaller({ serviceScope: 'connections:proxy', users: true });
+      app.get('/test/stacked-admin', { onRequest: [caller, app.requireAdmin] }, async () => ({ ok: true }));
+      app.get('/test/stacked-user', { onRequest: [caller, app.authenticate] }, async () => ({ ok: true }));
     },
   });
   const adminToken = await tokenFor({ email: 'root@example.com', subject: 'sk|root', role: 'admin' });
