@@ -10,8 +10,18 @@ const ROUTES = [
   { path: '/api/connectors/', label: `GET /api/connectors/ (${EXPECTED_CONNECTORS})`, authenticated: true },
   { path: '/api/connections/', label: `GET /api/connections/ (${CONNECTIONS})`, authenticated: true },
 ];
-/** One process (what `pnpm start` runs), then the cluster of production mode. */
-const WORKER_COUNTS = [1, 2];
+/**
+ * One process (what `pnpm start` runs) and the 2-worker cluster of production mode, on every dialect;
+ * a quick run starts one of each (one process on the first dialect, the cluster on the last).
+ */
+function scenarios(dialects, quick) {
+  if (quick)
+    return [
+      { dialect: dialects[0], workers: 1 },
+      { dialect: dialects.at(-1), workers: 2 },
+    ];
+  return dialects.flatMap((dialect) => [1, 2].map((workers) => ({ dialect, workers })));
+}
 
 const median = (values) => summarize(values).median;
 const megabytes = (bytes) => bytes / 2 ** 20;
@@ -117,10 +127,8 @@ export async function run(settings) {
   });
   const results = [];
   try {
-    for (const dialect of await benchDialects()) {
-      for (const workers of WORKER_COUNTS) {
-        results.push(...(await benchServer({ dialect, workers, bare, settings })));
-      }
+    for (const { dialect, workers } of scenarios(await benchDialects(), settings.quick)) {
+      results.push(...(await benchServer({ dialect, workers, bare, settings })));
     }
   } finally {
     await bare.stop();

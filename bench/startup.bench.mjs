@@ -9,28 +9,23 @@ import { BARE_ENTRY, SERVER_ENTRY, startProcess } from './lib/processes.mjs';
 const GENERATED_PACKAGES = 200;
 const BUNDLED = 6;
 
-/** Spawns, waits for `/healthz`, reads RSS, stops; returns the start-up time and idle RSS. */
-async function startOnce(options) {
+/** Spawns, waits for `/healthz`, reads RSS, runs `inspect(url)` (untimed), stops. */
+async function startOnce(options, inspect = async () => undefined) {
   const started = await startProcess(options);
   try {
-    return { startupMs: started.startupMs, rssBytes: started.rssBytes(), url: started.url };
+    const rssBytes = started.rssBytes();
+    return { startupMs: started.startupMs, rssBytes, inspected: await inspect(started.url) };
   } finally {
     await started.stop();
   }
 }
 
-async function countConnectors(options, jwtSecret) {
-  const started = await startProcess(options);
-  try {
-    const token = signJwt(jwtSecret, { subject: 'bench|startup', email: 'startup@bench.example' });
-    const response = await fetch(`${started.url}/api/connectors/`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    const list = await response.json();
-    return list.filter((connector) => connector.status === 'loaded').length;
-  } finally {
-    await started.stop();
-  }
+/** How many connectors the started server lists as loaded. */
+async function countLoaded(url, jwtSecret) {
+  const token = signJwt(jwtSecret, { subject: 'bench|startup', email: 'startup@bench.example' });
+  const response = await fetch(`${url}/api/connectors/`, { headers: { authorization: `Bearer ${token}` } });
+  const list = await response.json();
+  return list.filter((connector) => connector.status === 'loaded').length;
 }
 
 /**
@@ -54,7 +49,8 @@ async function benchVariant({ variant, extraEnv, expectedLoaded, settings }) {
   };
   const bare = { entry: BARE_ENTRY, env: {}, args: (port) => [String(port)], label: 'bare Fastify' };
   try {
-    const first = await startOnce(ours);
+    const first = await startOnce(ours, (url) => countLoaded(url, secrets.JWT_SECRET));
+    const loaded = first.inspected;
     const oursMs = [];
     const bareMs = [];
     let rssBytes = first.rssBytes;
@@ -66,7 +62,6 @@ async function benchVariant({ variant, extraEnv, expectedLoaded, settings }) {
         if (side === 'ours') rssBytes = Math.max(rssBytes, result.rssBytes);
       }
     }
-    const loaded = await countConnectors(ours, secrets.JWT_SECRET);
     return {
       benchmark: 'startup',
       variant,

@@ -18,7 +18,7 @@ export function benchSettings(env = process.env) {
         httpRounds: 1,
         httpRunMs: 500,
         httpWarmupMs: 200,
-        startupTrials: 2,
+        startupTrials: 1,
       }
     : {
         quick,
@@ -27,8 +27,8 @@ export function benchSettings(env = process.env) {
         warmupMs: 400,
         trials: 30,
         httpRounds: 2,
-        httpRunMs: 2000,
-        httpWarmupMs: 700,
-        startupTrials: 5,
+        httpRunMs: 1500,
+        httpWarmupMs: 500,
+        startupTrials: 4,
       };
 }

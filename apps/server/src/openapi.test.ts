@@ -17,7 +17,13 @@ type Document = Parameters<typeof operationsOf>[0] & {
   components: { schemas: Record<string, { title?: string }> };
 };
 
-const generated = async () => JSON.parse(await generateOpenApiText()) as Document;
+/** One generation shared by the tests (each builds an app); the first test checks a second is identical. */
+let shared: Promise<string> | undefined;
+const generatedText = () => {
+  shared ??= generateOpenApiText();
+  return shared;
+};
+const generated = async () => JSON.parse(await generatedText()) as Document;
 
 /** Runs the repository's `redocly lint` (offline: redocly.yaml turns telemetry off) on `text`. */
 async function redoclyLint(text: string): Promise<{ problems: unknown[]; output: string }> {
@@ -50,7 +56,7 @@ async function redoclyLint(text: string): Promise<{ problems: unknown[]; output:
 
 describe('OpenAPI document', () => {
   it('is stable, sorted and documents every operation', async () => {
-    const text = await generateOpenApiText();
+    const text = await generatedText();
     expect(await generateOpenApiText()).toBe(text);
     expect(text.endsWith('}\n')).toBe(true);
     const document = JSON.parse(text);
@@ -102,7 +108,7 @@ describe('OpenAPI document', () => {
   });
 
   it('passes `redocly lint` with the recommended rules: no error, no warning', async () => {
-    const { problems, output } = await redoclyLint(await generateOpenApiText());
+    const { problems, output } = await redoclyLint(await generatedText());
     expect(problems, output).toEqual([]);
   });
 
@@ -137,9 +143,30 @@ describe('OpenAPI document', () => {
     }
   });
 
+  it('documents the 429 the public operations give an address refused for failed authentications', async () => {
+    const test = await createTestApp('sqlite', { env: { RATE_LIMIT_AUTH_FAILURES_PER_IP: '1' } });
+    try {
+      const remoteAddress = '198.51.100.7';
+      const badToken = { authorization: 'Bearer not-a-token' };
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        await test.app.inject({ method: 'GET', url: '/api/me', headers: badToken, remoteAddress });
+      }
+      const document = await generated();
+      for (const path of ['/healthz', '/readyz', '/api']) {
+        const response = await test.app.inject({ method: 'GET', url: path, remoteAddress });
+        expect(response.statusCode, `${path}: ${response.body}`).toBe(429);
+        expect(response.json()).toMatchObject({ code: 'CFM_RATE_LIMITED' });
+        const operation = (document.paths as Record<string, { get: Operation }>)[path]!.get;
+        expect(Object.keys(operation.responses), path).toContain('429');
+      }
+    } finally {
+      await test.close();
+    }
+  });
+
   // Stale-file check: fails until `pnpm openapi` is run after a route change.
   it('matches interfaces/openapi.json (run `pnpm openapi` to update)', async () => {
     expect(existsSync(checkedIn), `${checkedIn} is missing: run \`pnpm openapi\``).toBe(true);
-    expect(readFileSync(checkedIn, 'utf8')).toBe(await generateOpenApiText());
+    expect(readFileSync(checkedIn, 'utf8')).toBe(await generatedText());
   });
 });

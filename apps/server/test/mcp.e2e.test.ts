@@ -1,3 +1,4 @@
+import type { FakeSlack } from '@cfm/connector-slack/testing';
 import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -158,7 +159,8 @@ for (const dialect of DIALECTS) {
 
     it('runs a write tool (slack_post_message) and records it as an MCP action call', async () => {
       const client = await asUser(ada);
-      const slack = fakes.byKey.slack.fake;
+      // startPackagedFakes started it with startFakeSlack, which records the messages it accepted.
+      const slack = fakes.byKey.slack.fake as FakeSlack;
       const message = { channel: 'C0000000001', text: 'Deploy finished (from an agent)' };
       // Connecting asks for Slack's required scopes only, so the workspace has not granted chat:write yet.
       const refused = (await client.callTool({

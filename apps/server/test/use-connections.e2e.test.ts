@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { createTestDatabase, type TestDatabase, testDialects } from '@cfm/db/testing';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { customConnectorBody } from '../src/test/custom-connector-body.js';
 import { startFakeApiServer } from '../src/routes/connection-use/test/fake-api-server.js';
+import { customConnectorBody } from '../src/test/custom-connector-body.js';
 import { type ApiClient, createApiClient, createSignedClient } from './support/api-client.js';
 import { type PackagedFakes, startPackagedFakes } from './support/connector-fakes.js';
 import { connect } from './support/oauth-driver.js';
@@ -43,7 +43,9 @@ for (const dialect of DIALECTS) {
       });
       for (const key of ['slack', 'jira', 'notion'] as const) {
         const { fake, config } = fakes.byKey[key];
-        connections[key] = (await connect(user, key, fake, config === undefined ? {} : { config })).connectionId;
+        connections[key] = (
+          await connect(user, key, fake, config === undefined ? {} : { config })
+        ).connectionId;
       }
       const created = await admin.post<{ key: string }>('/api/service-keys', {
         name: `backend-${dialect}`,
@@ -65,7 +67,11 @@ for (const dialect of DIALECTS) {
         `/api/connections/?user=${encodeURIComponent(`use-${dialect}@example.com`)}`,
       );
       expect(response.status, response.text).toBe(200);
-      expect(response.body.items.map((item) => item.connector_key).sort()).toEqual(['jira', 'notion', 'slack']);
+      expect(response.body.items.map((item) => item.connector_key).sort()).toEqual([
+        'jira',
+        'notion',
+        'slack',
+      ]);
     });
 
     it("calls Slack's auth.test through the proxy", async () => {
@@ -92,9 +98,11 @@ for (const dialect of DIALECTS) {
       expect(response.headers.get('cache-control')).toBe('no-store');
       expect(response.body.connector_key).toBe('notion');
       const notion = fakes!.byKey.notion.fake;
-      expect(notion.tokens.some((record) => record.value === response.body.access_token && record.state === 'active')).toBe(
-        true,
-      );
+      expect(
+        notion.tokens.some(
+          (record) => record.value === response.body.access_token && record.state === 'active',
+        ),
+      ).toBe(true);
       // A user token never gets a provider token.
       const refused = await user.get(`/api/connections/${connections['notion']}/token`);
       expect(refused.status).toBe(403);
@@ -108,7 +116,13 @@ for (const dialect of DIALECTS) {
       );
       expect(response.status, response.text).toBe(200);
       // The fake holds 30 DEMO issues, DEMO-30 the most recently updated.
-      expect(response.body.data.issues.map((issue) => issue.key)).toEqual(['DEMO-30', 'DEMO-29', 'DEMO-28', 'DEMO-27', 'DEMO-26']);
+      expect(response.body.data.issues.map((issue) => issue.key)).toEqual([
+        'DEMO-30',
+        'DEMO-29',
+        'DEMO-28',
+        'DEMO-27',
+        'DEMO-26',
+      ]);
       expect(typeof response.body.data.next_cursor).toBe('string');
       const invalid = await service.post<{ code: string; details: Array<{ field: string }> }>(
         `/api/connections/${connections['jira']}/actions/search_issues`,
@@ -125,9 +139,9 @@ for (const dialect of DIALECTS) {
     });
 
     it('lists the actions with their schemas on GET /api/connectors/{key}', async () => {
-      const response = await user.get<{ actions: Array<{ name: string; read_only: boolean; input_schema: object }> }>(
-        '/api/connectors/jira',
-      );
+      const response = await user.get<{
+        actions: Array<{ name: string; read_only: boolean; input_schema: object }>;
+      }>('/api/connectors/jira');
       expect(response.status).toBe(200);
       const names = response.body.actions.map((action) => action.name);
       expect(names).toEqual(expect.arrayContaining(['create_issue', 'get_issue', 'search_issues']));
@@ -148,14 +162,22 @@ describe('the proxy streams a 50 MB download with bounded memory (server process
   });
 
   it('answers all 50 MB while the server grows by far less', async () => {
-    const provider = await startFakeOAuth2Provider({ clientId: 'big-client', clientSecret: `big-${crypto.randomUUID()}` });
+    const provider = await startFakeOAuth2Provider({
+      clientId: 'big-client',
+      clientSecret: `big-${crypto.randomUUID()}`,
+    });
     closers.push(() => provider.close());
     const api = await startFakeApiServer(provider);
     closers.push(() => api.close());
     database = await createTestDatabase('sqlite');
     const secrets = generateServerSecrets();
     server = await startServerProcess({
-      env: { DATABASE_URL: database.url, ...secrets, ALLOW_INSECURE_CONNECTOR_URLS: 'true', LOG_LEVEL: 'info' },
+      env: {
+        DATABASE_URL: database.url,
+        ...secrets,
+        ALLOW_INSECURE_CONNECTOR_URLS: 'true',
+        LOG_LEVEL: 'info',
+      },
     });
     const admin = await createSignedClient(server.url, secrets.JWT_SECRET, {
       subject: 'e2e|big-admin',

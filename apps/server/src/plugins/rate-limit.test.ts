@@ -86,6 +86,11 @@ for (const dialect of DIALECTS) {
       }
       expect(deletes.slice(0, 3).map((answer) => answer.statusCode)).toEqual([404, 404, 404]);
       expectRateLimited(deletes[3]!, /write requests from this account/);
+      // Using a connection (proxy, actions) spends no write budget: the provider limits that.
+      for (let index = 0; index < 5; index += 1) {
+        const used = await call('POST', `/api/connections/${randomUUID()}/proxy/chat.postMessage`, eve, from);
+        expect(used.statusCode).toBe(404);
+      }
       for (let index = 0; index < 20; index += 1) {
         expect((await call('GET', '/api/connections/', eve, from)).statusCode).toBe(200);
         expect((await call('GET', '/api/connectors/', eve, from)).statusCode).toBe(200);

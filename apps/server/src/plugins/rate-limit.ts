@@ -30,11 +30,17 @@ const WARNING_INTERVAL_MS = 60_000;
 const REDIS_COMMAND_TIMEOUT_MS = 500;
 const REDIS_CONNECT_WAIT_MS = 2000;
 
+/**
+ * Using a connection (the proxy and actions) is the back-end services' hot path, rate limited by the
+ * provider itself (its 429 is passed back): it spends no write budget.
+ */
+const CONNECTION_USE = /^\/api\/connections\/:[^/]+\/(?:proxy|actions)\//;
+
 /** Which budget a route spends: `/api/oauth/*`, or a write elsewhere under `/api`; reads spend none. */
 function categoryOf(url: string, methods: readonly string[]): Category | undefined {
   if (url.startsWith('/api/oauth/')) return 'oauth';
-  if (url.startsWith('/api/') && methods.some((method) => WRITE_METHODS.has(method))) return 'writes';
-  return undefined;
+  if (!url.startsWith('/api/') || CONNECTION_USE.test(url)) return undefined;
+  return methods.some((method) => WRITE_METHODS.has(method)) ? 'writes' : undefined;
 }
 
 const addressOf = (request: FastifyRequest) => normalizeIP(request.ip);
@@ -170,23 +176,33 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
       }
     });
 
-    const failures = limiter(limits.authFailuresPerIp, (request) => `auth-failures:ip:${addressOf(request)}`);
-    if (failures === undefined) return;
+    const failuresOrOff = limiter(
+      limits.authFailuresPerIp,
+      (request) => `auth-failures:ip:${addressOf(request)}`,
+    );
+    if (failuresOrOff === undefined) return;
+    const failures: Limiter = failuresOrOff;
     /** Address → end of its refusal (ms). Per process: another process learns on its own next failure. */
     const refused = new Map<string, number>();
 
-    app.addHook('onRequest', async (request: FastifyRequest) => {
-      if (refused.size === 0) return;
-      const address = addressOf(request);
-      const until = refused.get(address);
-      if (until === undefined) return;
-      const left = until - Date.now();
-      if (left > 0) throw rateLimited('auth', 'address', left);
-      refused.delete(address);
-    });
+    // Both hooks run on every request, the hot reads included: callback style, so the usual case (no
+    // address refused, not a 401) allocates no promise.
+    app.addHook(
+      'onRequest',
+      (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+        if (refused.size === 0) return done();
+        const address = addressOf(request);
+        const until = refused.get(address);
+        if (until === undefined) return done();
+        const left = until - Date.now();
+        if (left > 0) return done(rateLimited('auth', 'address', left));
+        refused.delete(address);
+        done();
+      },
+    );
 
-    app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      if (reply.statusCode !== 401 || request.headers.authorization === undefined) return payload;
+    /** A 401 to a request with credentials: counted; the one past the limit is answered 429 instead. */
+    async function countFailure(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
       const verdict = await failures(request);
       if (verdict.isAllowed || !verdict.isExceeded) return payload;
       const ttl = verdict.ttl ?? limits.windowMs;
@@ -195,7 +211,24 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
       const error = rateLimited('auth', 'address', ttl);
       reply.code(error.statusCode).headers(error.headers).removeHeader('www-authenticate');
       return JSON.stringify(toErrorBody(error));
-    });
+    }
+
+    app.addHook(
+      'onSend',
+      (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        payload: unknown,
+        done: (error: Error | null, payload?: unknown) => void,
+      ) => {
+        if (reply.statusCode !== 401 || request.headers.authorization === undefined)
+          return done(null, payload);
+        countFailure(request, reply, payload).then(
+          (answer) => done(null, answer),
+          (error: Error) => done(error),
+        );
+      },
+    );
   },
   { name: 'cfm-rate-limit', fastify: '5.x', dependencies: ['cfm-auth'] },
 );

@@ -14,8 +14,8 @@ const FIRST_RESTART_DELAY_MS = 250;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A worker that ran this long before dying is not crash-looping: its next restart is immediate again. */
 const STABLE_AFTER_MS = 60_000;
-/** Workers drain in-flight requests within server.ts's own 10 s; past this the primary kills them. */
-const STOP_TIMEOUT_MS = 15_000;
+/** Workers exit within `SHUTDOWN_TIMEOUT_SECONDS` on their own; this much later the primary kills them. */
+const STOP_GRACE_MS = 5000;
 
 interface Slot {
   /** 1..N, stable across restarts: `CFM_WORKER_SLOT`, the `worker` metrics label, refresher in slot 1. */
@@ -152,7 +152,7 @@ export async function runPrimary(config: AppConfig, workers: number): Promise<vo
       log.error('workers took too long to stop: killing them');
       for (const slot of slots) slot.worker?.process.kill('SIGKILL');
       process.exit(1);
-    }, STOP_TIMEOUT_MS).unref();
+    }, config.timeouts.shutdownMs + STOP_GRACE_MS).unref();
   };
 
   let signals = 0;

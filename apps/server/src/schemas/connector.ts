@@ -17,7 +17,10 @@ export const CustomDeclaration = Type.Object(
 /** A connector's typed operation, as `POST /api/connections/{id}/actions/{name}` runs it. */
 export const ConnectorAction = Type.Object(
   {
-    name: Type.String({ description: 'snake_case; the path segment of the actions route.', examples: ['search_issues'] }),
+    name: Type.String({
+      description: 'snake_case; the path segment of the actions route.',
+      examples: ['search_issues'],
+    }),
     description: Type.String(),
     read_only: Type.Boolean({ description: 'False when the action changes something at the provider.' }),
     input_schema: Type.Record(Type.String(), Type.Unknown(), {

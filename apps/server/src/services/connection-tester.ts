@@ -129,6 +129,11 @@ export class ConnectionTester {
       ...sdkOptionsOf(this.#context),
     });
     const checked = await connector.definition.check(context);
+    if (!isIdentity(checked?.identity)) {
+      // A connector that trusted an odd answer (a 200 HTML page where JSON was due) is not a proof that
+      // the account works, nor that it is broken: report it and leave the stored identity and status alone.
+      return failed("The provider's answer to the identity check was not understood (no account id)");
+    }
     let sample: SampleResult | null = null;
     let sampleNote = '';
     if (connector.definition.fetchSample) {
@@ -191,6 +196,19 @@ function keepIncompleteGrant(
     status: 'error',
     statusReason: problem,
   };
+}
+
+const IDENTITY_TEXT_FIELDS = ['displayName', 'email', 'workspace', 'site'] as const;
+
+/** What the API promises of an identity: an account id, and text (or nothing) in the other fields. */
+function isIdentity(value: unknown): value is AccountIdentity {
+  if (typeof value !== 'object' || value === null) return false;
+  const identity = value as Record<string, unknown>;
+  if (typeof identity['accountId'] !== 'string' || identity['accountId'] === '') return false;
+  return IDENTITY_TEXT_FIELDS.every((field) => {
+    const text = identity[field];
+    return text === undefined || text === null || typeof text === 'string';
+  });
 }
 
 function failed(message: string, status?: ConnectionStatus): Verdict {

@@ -144,7 +144,10 @@ export function buildCustomConnectorDefinition(row: CustomConnectorRow): Connect
       : row.config_schema) as TObject,
     auth: [toAuthDescriptor(data.auth)],
     ...(data.api !== undefined && {
-      api: { baseUrl: data.api.base_url, ...(data.api.headers !== undefined && { headers: { ...data.api.headers } }) },
+      api: {
+        baseUrl: data.api.base_url,
+        ...(data.api.headers !== undefined && { headers: { ...data.api.headers } }),
+      },
     }),
     async check(context) {
       const url = fillTemplate(check.url, context.config);

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
 import { actorOf } from '../../plugins/auth.js';
+import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
 import { recordAuditEvent } from '../../services/audit/audit-log.js';
 import { freshToken } from '../../services/connection-use/fresh-token.js';
 import type { ConnectionCaller } from '../../services/connection-use/usable-connection.js';
@@ -89,7 +89,9 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
               'The path is refused (`CFM_PROXY_PATH_INVALID`, nothing sent), the connector has no API (`CFM_PROXY_NOT_SUPPORTED`), or the provider answered 400 (its body as it is).',
             ),
             401: useError(`${AUTH} A provider 401 after the retry is passed back as it is.`),
-            403: useError('A service key without `connections:proxy` (`CFM_SCOPE_MISSING`), or the provider\'s own 403.'),
+            403: useError(
+              "A service key without `connections:proxy` (`CFM_SCOPE_MISSING`), or the provider's own 403.",
+            ),
             404: useError(NOT_FOUND),
             409: useError(NOT_USABLE),
             413: useError('The request body is larger than the proxy limit (`CFM_PAYLOAD_TOO_LARGE`).'),
@@ -145,7 +147,7 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         operationId: 'getConnectionToken',
         tags: ['connections'],
-        summary: "A fresh access token of the connection, for a back-end service (never for a browser)",
+        summary: 'A fresh access token of the connection, for a back-end service (never for a browser)',
         description:
           'Service keys with scope `connections:token` only: a user token gets 403, since a provider token never goes to a browser. The token is refreshed first when it is about to expire. Only OAuth 2 connections have one (`CFM_TOKEN_NOT_AVAILABLE` otherwise).',
         security: BEARER_SECURITY,
@@ -158,8 +160,12 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
             'A user token (`CFM_FORBIDDEN`: tokens go to back-end services only) or a service key without `connections:token` (`CFM_SCOPE_MISSING`).',
           ),
           404: useError(NOT_FOUND),
-          409: useError(`${NOT_USABLE} Or the connection holds no OAuth token (\`CFM_TOKEN_NOT_AVAILABLE\`).`),
-          503: useError('The refresh failed for now (`CFM_TOKEN_REFRESH_FAILED`, with `Retry-After`), or the database is unavailable.'),
+          409: useError(
+            `${NOT_USABLE} Or the connection holds no OAuth token (\`CFM_TOKEN_NOT_AVAILABLE\`).`,
+          ),
+          503: useError(
+            'The refresh failed for now (`CFM_TOKEN_REFRESH_FAILED`, with `Retry-After`), or the database is unavailable.',
+          ),
         },
       },
     },
@@ -216,7 +222,9 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
           404: useError(`${NOT_FOUND} Or no such action (\`CFM_ACTION_NOT_FOUND\`).`),
           409: useError(NOT_USABLE),
           429: useError('The provider is rate limiting (`CFM_PROVIDER_RATE_LIMITED`, with `Retry-After`).'),
-          502: useError('The provider failed (`CFM_PROVIDER_ERROR`) or could not be reached (`CFM_PROVIDER_UNREACHABLE`).'),
+          502: useError(
+            'The provider failed (`CFM_PROVIDER_ERROR`) or could not be reached (`CFM_PROVIDER_UNREACHABLE`).',
+          ),
           504: useError('The provider did not answer in time (`CFM_PROVIDER_TIMEOUT`).'),
         },
       },

@@ -20,7 +20,11 @@ function rawRequest(
   const { hostname, port } = new URL(baseUrl);
   const headers = { ...options.headers };
   // Node sends a DELETE body without framing unless told its length: always frame what we send.
-  if (options.body !== undefined && headers['transfer-encoding'] === undefined && headers['content-length'] === undefined) {
+  if (
+    options.body !== undefined &&
+    headers['transfer-encoding'] === undefined &&
+    headers['content-length'] === undefined
+  ) {
     headers['content-length'] = String(Buffer.byteLength(options.body));
   }
   return new Promise((resolve, reject) => {
@@ -30,7 +34,11 @@ function rawRequest(
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
         );
         response.on('error', reject);
       },
@@ -48,10 +56,14 @@ function codeOf(answer: RawAnswer): string {
 for (const dialect of DIALECTS) {
   describe(`connection proxy (${dialect})`, () => {
     let h: ProxyHarness;
-    const proxyPath = (connectionId: string, path: string) => `/api/connections/${connectionId}/proxy/${path}`;
+    const proxyPath = (connectionId: string, path: string) =>
+      `/api/connections/${connectionId}/proxy/${path}`;
 
     beforeAll(async () => {
-      h = await startProxyHarness(dialect, { PROXY_TIMEOUT_MS: '1500', PROXY_BODY_LIMIT_BYTES: String(2 * 1024 * 1024) });
+      h = await startProxyHarness(dialect, {
+        PROXY_TIMEOUT_MS: '1500',
+        PROXY_BODY_LIMIT_BYTES: String(2 * 1024 * 1024),
+      });
     });
     afterAll(async () => {
       await h?.close();
@@ -78,7 +90,9 @@ for (const dialect of DIALECTS) {
       const seen = h.api.seen.at(-1)!;
       expect(seen.url).toBe('/v1/echo/items?expand=a%20b&limit=2');
       const token = String(seen.headers['authorization']).replace('Bearer ', '');
-      expect(h.provider.tokens.some((record) => record.value === token && record.state === 'active')).toBe(true);
+      expect(h.provider.tokens.some((record) => record.value === token && record.state === 'active')).toBe(
+        true,
+      );
       expect(token).not.toBe(h.alice.token);
       expect(seen.headers['acme-version']).toBe('2026-01-01');
       expect(seen.headers['if-none-match']).toBe('"v1"');
@@ -96,11 +110,19 @@ for (const dialect of DIALECTS) {
         const answer = await rawRequest(h.baseUrl, {
           method,
           path: proxyPath(h.aliceConnectionId, 'echo'),
-          headers: { authorization: `Bearer ${h.alice.token}`, 'content-type': 'application/json; charset=utf-8' },
+          headers: {
+            authorization: `Bearer ${h.alice.token}`,
+            'content-type': 'application/json; charset=utf-8',
+          },
           body,
         });
         expect(answer.status, `${method}: ${answer.body}`).toBe(200);
-        const seen = JSON.parse(answer.body) as { method: string; bodyBytes: number; bodySha256: string; headers: Record<string, string> };
+        const seen = JSON.parse(answer.body) as {
+          method: string;
+          bodyBytes: number;
+          bodySha256: string;
+          headers: Record<string, string>;
+        };
         expect(seen.method).toBe(method);
         expect(seen.bodyBytes).toBe(body.length);
         expect(seen.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
@@ -203,7 +225,11 @@ for (const dialect of DIALECTS) {
       const declared = await rawRequest(h.baseUrl, {
         method: 'POST',
         path: proxyPath(h.aliceConnectionId, 'echo'),
-        headers: { authorization: `Bearer ${h.alice.token}`, 'content-type': 'application/octet-stream', 'content-length': String(big.length) },
+        headers: {
+          authorization: `Bearer ${h.alice.token}`,
+          'content-type': 'application/octet-stream',
+          'content-length': String(big.length),
+        },
         body: big,
       });
       expect(declared.status).toBe(413);
@@ -211,7 +237,11 @@ for (const dialect of DIALECTS) {
       const chunked = await rawRequest(h.baseUrl, {
         method: 'POST',
         path: proxyPath(h.aliceConnectionId, 'echo'),
-        headers: { authorization: `Bearer ${h.alice.token}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${h.alice.token}`,
+          'content-type': 'application/octet-stream',
+          'transfer-encoding': 'chunked',
+        },
         body: big,
       });
       expect(chunked.status).toBe(413);
@@ -219,7 +249,11 @@ for (const dialect of DIALECTS) {
       const streamed = await rawRequest(h.baseUrl, {
         method: 'PUT',
         path: proxyPath(h.aliceConnectionId, 'echo'),
-        headers: { authorization: `Bearer ${h.alice.token}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        headers: {
+          authorization: `Bearer ${h.alice.token}`,
+          'content-type': 'application/octet-stream',
+          'transfer-encoding': 'chunked',
+        },
         body: fits,
       });
       expect(streamed.status, streamed.body).toBe(200);
@@ -262,7 +296,11 @@ for (const dialect of DIALECTS) {
         .where('actor_id', '=', proxyKey.id)
         .execute();
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ connection_id: h.bobConnectionId, status_code: 200, outcome: 'success' });
+      expect(events[0]).toMatchObject({
+        connection_id: h.bobConnectionId,
+        status_code: 200,
+        outcome: 'success',
+      });
       const text = JSON.stringify(events);
       expect(text).toContain('/echo');
       expect(text).not.toContain('secret_query');
@@ -271,15 +309,19 @@ for (const dialect of DIALECTS) {
 
     it('hands a fresh token to a service key with connections:token only, never to a user', async () => {
       const tokenKey = await h.serviceClient(['connections:token']);
-      const answer = await tokenKey.client.get<{ access_token: string; connector_key: string; expires_at: string | null }>(
-        `/api/connections/${h.aliceConnectionId}/token`,
-      );
+      const answer = await tokenKey.client.get<{
+        access_token: string;
+        connector_key: string;
+        expires_at: string | null;
+      }>(`/api/connections/${h.aliceConnectionId}/token`);
       expect(answer.status, answer.text).toBe(200);
       expect(answer.headers.get('cache-control')).toBe('no-store');
       expect(answer.body.connector_key).toBe('acme-api');
-      expect(h.provider.tokens.some((record) => record.value === answer.body.access_token && record.state === 'active')).toBe(
-        true,
-      );
+      expect(
+        h.provider.tokens.some(
+          (record) => record.value === answer.body.access_token && record.state === 'active',
+        ),
+      ).toBe(true);
       const asUser = await h.alice.get(`/api/connections/${h.aliceConnectionId}/token`);
       expect(asUser.status).toBe(403);
       expect(asUser.text).not.toContain(answer.body.access_token);
@@ -298,17 +340,24 @@ for (const dialect of DIALECTS) {
       const foreign = await h.alice.post(`/api/connections/${h.bobConnectionId}/actions/list_things`, {});
       expect(foreign.status).toBe(404);
       expect((foreign.body as { code: string }).code).toBe('CFM_CONNECTION_NOT_FOUND');
-      const anonymous = await fetch(`${h.baseUrl}/api/connections/${h.aliceConnectionId}/actions/list_things`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: '{"limit": "not validated before authentication"}',
-      });
+      const anonymous = await fetch(
+        `${h.baseUrl}/api/connections/${h.aliceConnectionId}/actions/list_things`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"limit": "not validated before authentication"}',
+        },
+      );
       expect(anonymous.status).toBe(401);
     });
 
     it('answers 409 for a connection that is not active and sends nothing', async () => {
       const setStatus = (status: 'pending' | 'active') =>
-        h.testApp.handle.db.updateTable('connections').set({ status }).where('id', '=', h.bobConnectionId).execute();
+        h.testApp.handle.db
+          .updateTable('connections')
+          .set({ status })
+          .where('id', '=', h.bobConnectionId)
+          .execute();
       await setStatus('pending');
       const before = h.api.seen.length;
       const answer = await rawRequest(h.baseUrl, {

@@ -21,7 +21,11 @@ export const ConnectionParams = Type.Object({ id: ConnectionId }, { additionalPr
 export const ActionParams = Type.Object(
   {
     id: ConnectionId,
-    name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$', description: 'The action name.', examples: ['search_issues'] }),
+    name: Type.String({
+      pattern: '^[a-z][a-z0-9_]{0,63}$',
+      description: 'The action name.',
+      examples: ['search_issues'],
+    }),
   },
   { additionalProperties: false },
 );
@@ -34,13 +38,15 @@ export const ActionBody = Type.Record(Type.String(), Type.Unknown(), {
 });
 
 export const ActionResult = Type.Object(
-  { data: Type.Unknown({ description: "What the action returned, as its `output_schema` describes." }) },
+  { data: Type.Unknown({ description: 'What the action returned, as its `output_schema` describes.' }) },
   { title: 'ActionResult', description: 'The action ran.' },
 );
 
 export const FreshToken = Type.Object(
   {
-    access_token: Type.String({ description: 'The OAuth access token. Never log it or send it to a browser.' }),
+    access_token: Type.String({
+      description: 'The OAuth access token. Never log it or send it to a browser.',
+    }),
     token_type: Type.String({ examples: ['Bearer'] }),
     expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
       description: 'When the token expires (null: the provider gave no expiry).',
@@ -51,7 +57,8 @@ export const FreshToken = Type.Object(
   },
   {
     title: 'FreshToken',
-    description: 'A fresh access token: refreshed first when it was about to expire. Answered with `Cache-Control: no-store`.',
+    description:
+      'A fresh access token: refreshed first when it was about to expire. Answered with `Cache-Control: no-store`.',
   },
 );
 export type FreshTokenView = Static<typeof FreshToken>;

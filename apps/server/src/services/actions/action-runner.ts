@@ -1,7 +1,7 @@
 import {
   type ActionDefinition,
-  ConnectorError,
   type ConnectorDefinition,
+  ConnectorError,
   type Credentials,
   createActionContext,
 } from '@cfm/connector-sdk';
@@ -75,7 +75,10 @@ export class ActionRunner {
   constructor(context: EngineContext, tokens: TokenManager, options: ActionRunnerOptions = {}) {
     this.#context = context;
     this.#tokens = tokens;
-    this.#options = { timeoutMs: options.timeoutMs ?? 30_000, retryWaitCapMs: options.retryWaitCapMs ?? 10_000 };
+    this.#options = {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      retryWaitCapMs: options.retryWaitCapMs ?? 10_000,
+    };
   }
 
   /** The connection (as the caller may see it) and the action, with the input checked. No provider call. */
@@ -84,7 +87,10 @@ export class ActionRunner {
   ): Promise<{ usable: UsableConnection; action: ActionDefinition; input: Record<string, unknown> }> {
     const usable = await loadUsableConnection(this.#context, request.caller, request.connectionId);
     const action = usable.connector.definition.actions?.[request.actionName];
-    if (action === undefined || !Object.hasOwn(usable.connector.definition.actions ?? {}, request.actionName)) {
+    if (
+      action === undefined ||
+      !Object.hasOwn(usable.connector.definition.actions ?? {}, request.actionName)
+    ) {
       throw new ServiceError(
         'CFM_ACTION_NOT_FOUND',
         `Connector "${usable.connector.key}" has no action "${request.actionName}"`,

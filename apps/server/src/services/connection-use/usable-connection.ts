@@ -38,7 +38,8 @@ export async function loadUsableConnection(
   let query = context.database.db.selectFrom('connections').selectAll().where('id', '=', connectionId);
   if (caller.type === 'user') query = query.where('user_id', '=', caller.userId);
   const connection = await query.executeTakeFirst();
-  if (!connection) throw new ServiceError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found`);
+  if (!connection)
+    throw new ServiceError('CFM_CONNECTION_NOT_FOUND', `Connection "${connectionId}" not found`);
   if (connection.status === 'expired') {
     throw new ServiceError(
       'CFM_CONNECTION_EXPIRED',
@@ -52,7 +53,8 @@ export async function loadUsableConnection(
     );
   }
   const connector = await context.connectors.resolveById(connection.connector_id);
-  if (!connector) throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
+  if (!connector)
+    throw new ServiceError('CFM_CONNECTOR_NOT_LOADED', "The connection's connector is not loaded");
   if (!connector.enabled) {
     throw new ServiceError('CFM_CONNECTOR_DISABLED', `Connector "${connector.key}" is disabled`);
   }
@@ -72,7 +74,10 @@ export async function freshCredentialsOf(
     );
   } catch (error) {
     if (ServiceError.is(error) && error.code === 'CFM_CREDENTIALS_MISSING') {
-      throw new ServiceError('CFM_CONNECTION_NOT_READY', 'The connection has no credentials: connect it first');
+      throw new ServiceError(
+        'CFM_CONNECTION_NOT_READY',
+        'The connection has no credentials: connect it first',
+      );
     }
     throw error;
   }
@@ -150,9 +155,13 @@ async function learnMetadata(
 export function connectorFailure(error: unknown, prefix?: string): ServiceError {
   if (ServiceError.is(error)) return error;
   if (!ConnectorError.is(error)) {
-    return new ServiceError('CFM_PROVIDER_ERROR', `${prefix ?? 'The provider call failed'} (${describeError(error)})`, {
-      cause: error,
-    });
+    return new ServiceError(
+      'CFM_PROVIDER_ERROR',
+      `${prefix ?? 'The provider call failed'} (${describeError(error)})`,
+      {
+        cause: error,
+      },
+    );
   }
   const message = prefix ? `${prefix}: ${error.message}` : error.message;
   const options = {

@@ -1,6 +1,11 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiDefaultHeaders, applyApiCredentials, type Credentials, parseRetryAfter } from '@cfm/connector-sdk';
+import {
+  apiDefaultHeaders,
+  applyApiCredentials,
+  type Credentials,
+  parseRetryAfter,
+} from '@cfm/connector-sdk';
 import { type Dispatcher, Agent as UndiciAgent, request as undiciRequest } from 'undici';
 import {
   apiBaseUrlOf,
@@ -99,10 +104,15 @@ export class ConnectionProxy {
 
   async forward(input: ProxyRequest, usable?: UsableConnection): Promise<ProxyResponse> {
     const path = checkProxyPath(input.rawPath);
-    const connection = usable ?? (await loadUsableConnection(this.#context, input.caller, input.connectionId));
+    const connection =
+      usable ?? (await loadUsableConnection(this.#context, input.caller, input.connectionId));
     const body = await prepareProxyBody(input.body, input.headers, this.#settings);
     let credentials = await freshCredentialsOf(this.#tokens, input.connectionId);
-    const target = proxyTargetUrl(await apiBaseUrlOf(this.#context, connection, credentials), path, input.rawQuery);
+    const target = proxyTargetUrl(
+      await apiBaseUrlOf(this.#context, connection, credentials),
+      path,
+      input.rawQuery,
+    );
 
     let refreshed = false;
     for (let rateLimitRetries = 0; ; ) {
@@ -147,10 +157,15 @@ export class ConnectionProxy {
     const url = new URL(target);
     const headers = { ...apiDefaultHeaders(definition) };
     Object.assign(headers, forwardedRequestHeaders(input.headers, credentialHeaderNames(usable)));
-    applyApiCredentials(definition, credentials, { headers, url }, {
-      config: usable.connection.config,
-      metadata: usable.connection.metadata,
-    });
+    applyApiCredentials(
+      definition,
+      credentials,
+      { headers, url },
+      {
+        config: usable.connection.config,
+        metadata: usable.connection.metadata,
+      },
+    );
     if (body.kind === 'buffer') headers['content-length'] = String(body.data.length);
     try {
       return await undiciRequest(url, {

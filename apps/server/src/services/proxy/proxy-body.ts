@@ -2,7 +2,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import { ServiceError } from '../service-error.js';
 
 /** No body; a body held in memory (small: it can be sent again); or a body streamed once. */
-export type ProxyBody = { kind: 'none' } | { kind: 'buffer'; data: Buffer } | { kind: 'stream'; stream: Readable };
+export type ProxyBody =
+  | { kind: 'none' }
+  | { kind: 'buffer'; data: Buffer }
+  | { kind: 'stream'; stream: Readable };
 
 /** Raised inside the outgoing stream when a body without `content-length` passes the limit. */
 export class BodyTooLargeError extends Error {
@@ -33,7 +36,10 @@ export async function prepareProxyBody(
   const length = declaredLength(headers);
   if (length !== undefined && length > limits.bodyLimitBytes) {
     stream.resume();
-    throw new ServiceError('CFM_PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimitBytes} bytes`);
+    throw new ServiceError(
+      'CFM_PAYLOAD_TOO_LARGE',
+      `The request body is larger than ${limits.bodyLimitBytes} bytes`,
+    );
   }
   if (length === 0) return { kind: 'none' };
   const held: Buffer[] = [];
@@ -48,7 +54,10 @@ export async function prepareProxyBody(
     held.push(chunk);
     size += chunk.length;
     if (size > limits.bodyLimitBytes) {
-      throw new ServiceError('CFM_PAYLOAD_TOO_LARGE', `The request body is larger than ${limits.bodyLimitBytes} bytes`);
+      throw new ServiceError(
+        'CFM_PAYLOAD_TOO_LARGE',
+        `The request body is larger than ${limits.bodyLimitBytes} bytes`,
+      );
     }
     if (size > limits.replayableBodyBytes) break;
   }

@@ -68,7 +68,8 @@ export function forwardedRequestHeaders(
   const headers: Record<string, string> = {};
   for (const [rawName, value] of Object.entries(incoming)) {
     const name = rawName.toLowerCase();
-    if (value === undefined || droppedRequestHeader(name) || listed.has(name) || credentials.has(name)) continue;
+    if (value === undefined || droppedRequestHeader(name) || listed.has(name) || credentials.has(name))
+      continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;

@@ -64,12 +64,20 @@ describe('checkProxyPath', () => {
 
 describe('proxyTargetUrl', () => {
   it('appends the path and the raw query to the base, keeping its path', () => {
-    const url = proxyTargetUrl('https://api.atlassian.com/ex/jira/abc', 'rest/api/3/myself', 'expand=groups&x=a%20b');
-    expect(url.toString()).toBe('https://api.atlassian.com/ex/jira/abc/rest/api/3/myself?expand=groups&x=a%20b');
+    const url = proxyTargetUrl(
+      'https://api.atlassian.com/ex/jira/abc',
+      'rest/api/3/myself',
+      'expand=groups&x=a%20b',
+    );
+    expect(url.toString()).toBe(
+      'https://api.atlassian.com/ex/jira/abc/rest/api/3/myself?expand=groups&x=a%20b',
+    );
   });
 
   it('refuses a result outside the base (defence in depth for a path that passed the check)', () => {
     expect(() => proxyTargetUrl('https://api.example.com/v1', '..', '')).toThrow(/leaves the provider API/);
-    expect(proxyTargetUrl('https://api.example.com/v1', '', '').toString()).toBe('https://api.example.com/v1/');
+    expect(proxyTargetUrl('https://api.example.com/v1', '', '').toString()).toBe(
+      'https://api.example.com/v1/',
+    );
   });
 });

@@ -56,7 +56,10 @@ export async function startFakeApiServer(provider: FakeOAuth2Provider): Promise<
     };
     seen.push(record);
     if (!authorized(request)) {
-      response.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
+      response.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
       response.end(JSON.stringify({ error: 'invalid_token' }));
       return;
     }
@@ -72,7 +75,10 @@ export async function startFakeApiServer(provider: FakeOAuth2Provider): Promise<
       response.end(JSON.stringify(record));
     } else if (path === '/v1/big') {
       const mib = Number(new URL(request.url ?? '', 'http://x').searchParams.get('mib') ?? '1');
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(mib * MIB) });
+      response.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(mib * MIB),
+      });
       const chunk = Buffer.alloc(64 * 1024, 7);
       let left = mib * MIB;
       const pump = () => {

@@ -4,8 +4,8 @@ import type { Dialect } from '@cfm/db';
 import { expect } from 'vitest';
 import { type ApiClient, createApiClient, createSignedClient } from '../../../../test/support/api-client.js';
 import { connect } from '../../../../test/support/oauth-driver.js';
-import { createTestApp, type TestApp } from '../../../test/helpers.js';
 import { customConnectorBody } from '../../../test/custom-connector-body.js';
+import { createTestApp, type TestApp } from '../../../test/helpers.js';
 import { type FakeApiServer, startFakeApiServer } from './fake-api-server.js';
 
 export const CONNECTOR_KEY = 'acme-api';
@@ -30,8 +30,14 @@ export interface ProxyHarness {
  * A server listening on 127.0.0.1 with a custom OAuth 2 connector whose API is a real HTTP server
  * (`fake-api-server.ts`) accepting the fake provider's tokens; Alice and Bob each connected once.
  */
-export async function startProxyHarness(dialect: Dialect, env: Record<string, string> = {}): Promise<ProxyHarness> {
-  const provider = await startFakeOAuth2Provider({ clientId: 'acme-client', clientSecret: `acme-${crypto.randomUUID()}` });
+export async function startProxyHarness(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+): Promise<ProxyHarness> {
+  const provider = await startFakeOAuth2Provider({
+    clientId: 'acme-client',
+    clientSecret: `acme-${crypto.randomUUID()}`,
+  });
   const api = await startFakeApiServer(provider);
   const testApp = await createTestApp(dialect, {
     env: { ALLOW_INSECURE_CONNECTOR_URLS: 'true', LOG_LEVEL: 'silent', ...env },
@@ -45,7 +51,10 @@ export async function startProxyHarness(dialect: Dialect, env: Record<string, st
     email: 'admin@example.com',
     role: 'admin',
   });
-  const alice = await createSignedClient(baseUrl, secret, { subject: 'proxy|alice', email: 'alice@example.com' });
+  const alice = await createSignedClient(baseUrl, secret, {
+    subject: 'proxy|alice',
+    email: 'alice@example.com',
+  });
   const bob = await createSignedClient(baseUrl, secret, { subject: 'proxy|bob', email: 'bob@example.com' });
   const declared = await admin.post('/api/connectors/', {
     ...customConnectorBody(CONNECTOR_KEY, provider.url, provider),
@@ -70,7 +79,11 @@ export async function startProxyHarness(dialect: Dialect, env: Record<string, st
         scopes,
       });
       expect(created.status, created.text).toBe(201);
-      return { client: createApiClient(baseUrl, created.body.key), key: created.body.key, id: created.body.id };
+      return {
+        client: createApiClient(baseUrl, created.body.key),
+        key: created.body.key,
+        id: created.body.id,
+      };
     },
     async close() {
       await testApp.close();
