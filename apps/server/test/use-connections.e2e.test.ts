@@ -41,7 +41,7 @@ for (const dialect of DIALECTS) {
         email: `use-admin-${dialect}@example.com`,
         role: 'admin',
       });
-      for (const key of ['slack', 'jira', 'notion'] as const) {
+      for (const key of ['slack', 'jira', 'notion', 'confluence', 'figma', 'datadog'] as const) {
         const { fake, config } = fakes.byKey[key];
         connections[key] = (
           await connect(user, key, fake, config === undefined ? {} : { config })
@@ -68,6 +68,9 @@ for (const dialect of DIALECTS) {
       );
       expect(response.status, response.text).toBe(200);
       expect(response.body.items.map((item) => item.connector_key).sort()).toEqual([
+        'confluence',
+        'datadog',
+        'figma',
         'jira',
         'notion',
         'slack',
@@ -107,6 +110,29 @@ for (const dialect of DIALECTS) {
       const refused = await user.get(`/api/connections/${connections['notion']}/token`);
       expect(refused.status).toBe(403);
       expect(refused.text).not.toContain(response.body.access_token);
+    });
+
+    it("reaches each of the six providers' who-am-I through the proxy, and hands out each one's token", async () => {
+      const whoAmI: Record<string, { method: 'GET' | 'POST'; path: string }> = {
+        slack: { method: 'POST', path: 'auth.test' },
+        jira: { method: 'GET', path: 'rest/api/3/myself' },
+        confluence: { method: 'GET', path: 'wiki/rest/api/user/current' },
+        notion: { method: 'GET', path: 'v1/users/me' },
+        figma: { method: 'GET', path: 'v1/me' },
+        datadog: { method: 'GET', path: 'api/v1/validate' },
+      };
+      for (const [key, call] of Object.entries(whoAmI)) {
+        const response = await service.request(
+          call.method,
+          `/api/connections/${connections[key]}/proxy/${call.path}`,
+        );
+        expect(response.status, `${key}: ${response.text.slice(0, 300)}`).toBe(200);
+        const token = await service.get<{ access_token: string; connector_key: string }>(
+          `/api/connections/${connections[key]}/token`,
+        );
+        expect(token.status, `${key}: ${token.text.slice(0, 300)}`).toBe(200);
+        expect(token.body.connector_key).toBe(key);
+      }
     });
 
     it("runs Jira's search_issues", async () => {

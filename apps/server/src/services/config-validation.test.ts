@@ -25,3 +25,27 @@ describe('validateConfigData', () => {
     expect(validateConfigData(schema, { site: 'xy' })).toEqual({ ok: true, value: { site: 'xy' } });
   });
 });
+
+describe('admin patterns and sizes cannot stall the server', () => {
+  it('runs schema patterns on RE2, which has no backtracking (a look-ahead cannot even compile)', () => {
+    const dangerous = {
+      type: 'object',
+      properties: { host: { type: 'string', pattern: '^([a-z0-9]+[-.]?)+$' } },
+    } as unknown as TObject;
+    // With Node's engine this input takes seconds and blocks the process; RE2 answers at once.
+    expect(validateConfigData(dangerous, { host: `${'a'.repeat(30)}!` }).ok).toBe(false);
+    expect(validateConfigData(dangerous, { host: 'api.example-1.com' }).ok).toBe(true);
+    const lookAhead = {
+      type: 'object',
+      properties: { host: { type: 'string', pattern: '^(?=a)a+$' } },
+    } as unknown as TObject;
+    expect(() => validateConfigData(lookAhead, { host: 'aaa' })).toThrow(/unsupported Perl syntax/);
+  });
+
+  it('refuses strings longer than the cap before any pattern runs', () => {
+    const schema = { type: 'object', properties: { name: { type: 'string' } } } as unknown as TObject;
+    const result = validateConfigData(schema, { name: 'x'.repeat(5000) });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.details[0]?.field).toBe('config_data/name');
+  });
+});

@@ -3,11 +3,19 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorDetail } from '../errors.js';
 import { describeValidationIssues } from '../validation.js';
+import { linearRegExp } from './linear-regexp.js';
 
 // ajv-formats is CommonJS: under NodeNext the default import is `module.exports`, whose `default` is the plugin.
 const addFormats = addFormatsModule.default;
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, removeAdditional: false });
+// Schema patterns run on a linear-time engine: an admin's pattern must never let a user stall the server.
+const ajv = new Ajv({
+  allErrors: true,
+  strict: false,
+  useDefaults: true,
+  removeAdditional: false,
+  code: { regExp: linearRegExp },
+});
 addFormats(ajv);
 
 // Definitions are frozen and live as long as the process (custom ones are cached by row version), so
@@ -31,8 +39,23 @@ export function validateConfigData(
     ajv.removeSchema(schema);
     compiled.set(schema, validate);
   }
+  const tooLong = longStrings(config, 'config_data');
+  if (tooLong.length > 0) return { ok: false, details: tooLong };
   const value = structuredClone(config);
   if (validate(value)) return { ok: true, value };
   const details = describeValidationIssues(validate.errors ?? [], 'config_data');
   return { ok: false, details };
+}
+
+/** Settings are names, hosts and ids: no string in `config_data` needs more than this. */
+export const MAX_CONFIG_STRING_LENGTH = 4096;
+
+function longStrings(value: unknown, path: string): ErrorDetail[] {
+  if (typeof value === 'string') {
+    return value.length > MAX_CONFIG_STRING_LENGTH
+      ? [{ field: path, message: `must NOT have more than ${MAX_CONFIG_STRING_LENGTH} characters` }]
+      : [];
+  }
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => longStrings(item, `${path}/${key}`));
 }

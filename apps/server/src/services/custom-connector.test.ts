@@ -31,6 +31,31 @@ describe('customConnectorProblems', () => {
     expect(customConnectorProblems('acme', second, policy)).toEqual([]);
   });
 
+  it('refuses patterns the linear-time engine cannot run (look-arounds, back-references)', () => {
+    for (const pattern of ['^(?=a)a+$', '^(a)\\1$']) {
+      const problems = customConnectorProblems(
+        'acme',
+        declaration('https://acme.example/me', { config_schema: schemaWithId(pattern) }),
+        policy,
+      );
+      expect(problems, pattern).toEqual([expect.objectContaining({ field: 'body/config_schema' })]);
+    }
+  });
+
+  it('refuses a config schema over 32 KB (15,000 properties took 7 s to compile)', () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: 15_000 }, (_, index) => [`f${index}`, { type: 'string' }]),
+    );
+    const problems = customConnectorProblems(
+      'acme',
+      declaration('https://acme.example/me', { config_schema: { type: 'object', properties } }),
+      policy,
+    );
+    expect(problems).toEqual([
+      expect.objectContaining({ field: 'body/config_schema', message: expect.stringContaining('at most') }),
+    ]);
+  });
+
   it('still refuses a schema that cannot compile, such as a remote `$ref`', () => {
     const remote = declaration('https://acme.example/me', {
       config_schema: { type: 'object', properties: { site: { $ref: 'https://evil.example/x.json' } } },

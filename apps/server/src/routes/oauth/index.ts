@@ -128,7 +128,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/:connector/authorize',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'startOAuthAuthorization',
         tags: ['oauth'],
@@ -173,7 +173,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/:connector/callback',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'completeOAuthAuthorization',
         tags: ['oauth'],
@@ -275,7 +275,7 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/:connector/revoke/:connection_id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         operationId: 'revokeOAuthConnection',
         tags: ['oauth'],
