@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent } from 'node:http';
 import { join } from 'node:path';
 import type { FakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
 import { startFakeOAuth2Provider } from '@cfm/connector-sdk/testing/fakes';
@@ -9,14 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customConnectorBody } from '../src/test/custom-connector-body.js';
 import { type ApiClient, createSignedClient, signTestToken } from './support/api-client.js';
 import { createCustomConnector } from './support/custom-connectors.js';
+import { judge, send } from './support/fuzz-client.js';
 import { authorize, connect, createConnection } from './support/oauth-driver.js';
-import {
-  type FuzzOperation,
-  type FuzzPools,
-  type FuzzRequest,
-  operationsOf,
-  requestsFor,
-} from './support/openapi-fuzz.js';
+import { type FuzzPools, operationsOf, requestsFor } from './support/openapi-fuzz.js';
 import { snapshotRows } from './support/row-snapshot.js';
 import {
   generateServerSecrets,
@@ -36,94 +31,7 @@ const OPERATIONS = operationsOf(DOCUMENT);
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 40);
 /** Print and set `FUZZ_SEED` to replay a run. */
 const SEED = Number(process.env['FUZZ_SEED'] ?? Math.floor(Math.random() * 2 ** 31));
-const REQUEST_TIMEOUT_MS = 10_000;
 const CONCURRENCY = 4;
-/** 5xx answers that speak of a third party (a made-up code the fake provider refused), in our shape. */
-const UPSTREAM_CODES = new Set([
-  'CFM_OAUTH_EXCHANGE_FAILED',
-  'CFM_PROVIDER_ERROR',
-  'CFM_PROVIDER_TIMEOUT',
-  'CFM_PROVIDER_UNREACHABLE',
-]);
-
-interface Outcome {
-  status: number | 'no answer' | 'connection failed';
-  contentType: string;
-  text: string;
-}
-
-function send(
-  baseUrl: string,
-  agent: Agent,
-  request: FuzzRequest,
-  authorization: string | undefined,
-): Promise<Outcome> {
-  const { hostname, port } = new URL(baseUrl);
-  const headers: Record<string, string | number> = {};
-  if (authorization !== undefined) headers['authorization'] = authorization;
-  if (request.body !== undefined) {
-    headers['content-type'] = request.contentType ?? 'application/json';
-    headers['content-length'] = Buffer.byteLength(request.body);
-  }
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (outcome: Outcome) => {
-      if (!settled) resolve(outcome);
-      settled = true;
-    };
-    const outgoing = httpRequest(
-      { hostname, port, method: request.method, path: request.path, headers, agent },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', () => settle({ status: response.statusCode ?? 0, contentType: '', text: '' }));
-        response.on('end', () =>
-          settle({
-            status: response.statusCode ?? 0,
-            contentType: String(response.headers['content-type'] ?? ''),
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    outgoing.setTimeout(REQUEST_TIMEOUT_MS, () => {
-      settle({ status: 'no answer', contentType: '', text: '' });
-      outgoing.destroy();
-    });
-    outgoing.on('error', (error) =>
-      settle({ status: 'connection failed', contentType: '', text: error.message }),
-    );
-    outgoing.end(request.body);
-  });
-}
-
-/** What is wrong with an answer, or undefined. */
-function judge(operation: FuzzOperation, outcome: Outcome, forbidden: string[]): string | undefined {
-  if (typeof outcome.status !== 'number') return `${outcome.status} ${outcome.text}`;
-  let body: { code?: unknown; statusCode?: unknown } = {};
-  if (outcome.contentType.includes('json')) {
-    try {
-      body = JSON.parse(outcome.text);
-    } catch {
-      return `${outcome.status} with a body that is not JSON: ${outcome.text.slice(0, 120)}`;
-    }
-  }
-  if (outcome.status >= 500 && !(outcome.status !== 503 && UPSTREAM_CODES.has(String(body.code)))) {
-    return `${outcome.status} ${String(body.code)}: ${outcome.text.slice(0, 200)}`;
-  }
-  // The proxy passes the provider's own answers back; every other error is ours, in our shape.
-  if (outcome.status >= 400 && !operation.operationId.startsWith('proxyConnection')) {
-    if (
-      typeof body.code !== 'string' ||
-      !/^CFM_[A-Z_]+$/.test(body.code) ||
-      body.statusCode !== outcome.status
-    ) {
-      return `${outcome.status} not in the error shape: ${outcome.text.slice(0, 200)}`;
-    }
-  }
-  const leaked = forbidden.find((secret) => outcome.text.includes(secret));
-  return leaked === undefined ? undefined : `the answer contains a secret (${leaked.slice(0, 6)}…)`;
-}
 
 interface Party {
   api: ApiClient;
@@ -268,6 +176,7 @@ for (const dialect of DIALECTS) {
           caller.state,
           'ada@example.com',
           'bob@example.com',
+          'carol@example.com',
           victim.userId,
           'fuzz-ada',
           'connection.connect',

@@ -117,9 +117,8 @@ interface Case {
   /** Values that must never be in the server's answer. */
   secrets: string[];
   run(): Promise<Outcome>;
-  /** The state the callback spent (callback cases). */
+  /** The callback again with a fresh code for its (spent) state: callback cases. */
   replay?: () => Promise<Outcome>;
-  connectionId?: string;
 }
 
 // The dialects run side by side: most of the time goes in waiting for bounds to pass, not in work.
@@ -207,7 +206,7 @@ describe.concurrent('a misbehaving provider', () => {
           action: () =>
             timed(`${base}/actions/search`, { method: 'POST', headers, body: '{"query":"road"}' }),
         }[target];
-        return { target, fault, user, secrets: [issued, refresh, notion.clientSecret], run, connectionId };
+        return { target, fault, user, secrets: [issued, refresh, notion.clientSecret], run };
       }
 
       /** A user whose code exchange meets `fault`: authorize and consent done, the callback not yet sent. */
