@@ -135,6 +135,23 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('lets a front end ask for optional scopes, and only those', async () => {
+      const asked = await user.get<{ authorization_url: string }>(
+        '/api/oauth/slack/authorize?scopes=chat:write',
+      );
+      expect(asked.status, asked.text).toBe(200);
+      const scope = new URL(asked.body.authorization_url).searchParams.get('scope') ?? '';
+      expect(scope.split(',')).toEqual(expect.arrayContaining(['channels:read', 'chat:write']));
+      const refused = await user.get<{ code: string; details: Array<{ message: string }> }>(
+        '/api/oauth/slack/authorize?scopes=admin',
+      );
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('CFM_VALIDATION');
+      expect(refused.body.details[0]?.message).toContain('chat:write');
+      const listed = await user.get<{ optional_scopes: string[] }>('/api/connectors/slack');
+      expect(listed.body.optional_scopes).toContain('chat:write');
+    });
+
     it("runs Jira's search_issues", async () => {
       const response = await service.post<{ data: { issues: Array<{ key: string }>; next_cursor?: string } }>(
         `/api/connections/${connections['jira']}/actions/search_issues`,

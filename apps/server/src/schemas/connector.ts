@@ -44,6 +44,12 @@ export const ConnectorResponse = Type.Object(
     auth_type: Type.String({ description: 'The default way to authenticate.', examples: ['oauth2'] }),
     auth_types: Type.Array(Type.String(), { description: 'Every way this connector can authenticate.' }),
     scopes: Type.Array(Type.String(), { description: 'OAuth 2 scopes always requested.' }),
+    optional_scopes: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'OAuth 2 scopes a front end may add with `GET /api/oauth/{connector}/authorize?scopes=…`.',
+      }),
+    ),
     config_schema: Type.Record(Type.String(), Type.Unknown(), {
       description: 'JSON Schema of `config_data` for a new connection.',
     }),

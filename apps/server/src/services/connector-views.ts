@@ -41,6 +41,9 @@ export function describeConnector(row: ConnectorRow, facts: ConnectorFacts): Con
     auth_type: auth[0]?.type ?? row.auth_type,
     auth_types: [...new Set(auth.map((descriptor) => descriptor.type))],
     scopes: scopesOf(auth),
+    optional_scopes: auth.flatMap((descriptor) =>
+      descriptor.type === 'oauth2' ? [...(descriptor.scopes.optional ?? [])] : [],
+    ),
     config_schema: row.config_schema,
     icon_url: row.icon_url,
     docs_url: row.docs_url,

@@ -551,6 +551,8 @@ export interface components {
             missing_variables?: string[];
             /** @example Jira */
             name: string;
+            /** @description OAuth 2 scopes a front end may add with `GET /api/oauth/{connector}/authorize?scopes=…`. */
+            optional_scopes?: string[];
             /** @description OAuth 2 scopes always requested. */
             scopes: string[];
             source: "package" | "custom";
@@ -2820,6 +2822,11 @@ export interface operations {
     startOAuthAuthorization: {
         parameters: {
             query?: {
+                /**
+                 * @description Optional scopes of the connector to request too, comma or space separated (see the connector's `optional_scopes`), e.g. Slack `chat:write` for posting messages.
+                 * @example chat:write
+                 */
+                scopes?: string;
                 /** @description Re-authorize this existing connection of yours. */
                 connection_id?: string;
             };

@@ -32,6 +32,26 @@ function callerOf(request: FastifyRequest): ConnectionCaller {
   return { type: 'user', userId: request.user!.id };
 }
 
+/**
+ * Records one use of a connection in `audit_events` when called with the outcome: who, which connection,
+ * the status and how long it took, plus `detail` (never a body, a token or a query string).
+ */
+function useRecorder(request: FastifyRequest, action: string, connectionId: string) {
+  const started = performance.now();
+  return (statusCode: number, connectorKey: string | null, detail?: Record<string, unknown>) =>
+    void recordAuditEvent(request.server.db.db, {
+      action,
+      outcome: statusCode < 400 ? 'success' : 'failure',
+      actor: actorOf(request),
+      connectionId,
+      connectorKey,
+      statusCode,
+      durationMs: Math.round(performance.now() - started),
+      ...(detail !== undefined && { detail }),
+      requestId: request.id,
+    });
+}
+
 /** Aborted when the caller goes away before its answer is complete: the provider call is dropped too. */
 function abortedWithCaller(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
@@ -100,7 +120,6 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
         },
         handler: async (request, reply) => {
-          const started = performance.now();
           const target = rawProxyTarget(request.raw.url ?? '');
           const input = {
             caller: callerOf(request),
@@ -112,19 +131,10 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
             body: request.body as Readable | undefined,
             signal: abortedWithCaller(reply),
           };
+          const record = useRecorder(request, 'connection.proxy', input.connectionId);
+          // The path without the query (which may hold anything).
           const audit = (statusCode: number, connectorKey: string | null) =>
-            void recordAuditEvent(app.db.db, {
-              action: 'connection.proxy',
-              outcome: statusCode < 400 ? 'success' : 'failure',
-              actor: actorOf(request),
-              connectionId: input.connectionId,
-              connectorKey,
-              statusCode,
-              durationMs: Math.round(performance.now() - started),
-              // The path without the query (which may hold anything); never a body or a header.
-              detail: { method, path: `/${target.path}` },
-              requestId: request.id,
-            });
+            record(statusCode, connectorKey, { method, path: `/${target.path}` });
           let usable: Awaited<ReturnType<typeof proxy.prepare>> | undefined;
           try {
             usable = await proxy.prepare(input);
@@ -173,18 +183,7 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.header('cache-control', 'no-store');
       reply.header('pragma', 'no-cache');
       const { id } = request.params;
-      const started = performance.now();
-      const audit = (statusCode: number, connectorKey: string | null) =>
-        void recordAuditEvent(app.db.db, {
-          action: 'connection.token',
-          outcome: statusCode < 400 ? 'success' : 'failure',
-          actor: actorOf(request),
-          connectionId: id,
-          connectorKey,
-          statusCode,
-          durationMs: Math.round(performance.now() - started),
-          requestId: request.id,
-        });
+      const audit = useRecorder(request, 'connection.token', id);
       try {
         const token = await freshToken(app.engine.context, app.engine.tokenManager, callerOf(request), id);
         audit(200, token.connector_key);
@@ -231,18 +230,12 @@ export const connectionUseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { id, name } = request.params;
-      const started = performance.now();
+      const record = useRecorder(request, 'connection.action', id);
       const audit = (statusCode: number, connectorKey: string | null, readOnly: boolean | null) =>
-        void recordAuditEvent(app.db.db, {
-          action: 'connection.action',
-          outcome: statusCode < 400 ? 'success' : 'failure',
-          actor: actorOf(request),
-          connectionId: id,
-          connectorKey,
-          statusCode,
-          durationMs: Math.round(performance.now() - started),
-          detail: { action: name, via: 'api', ...(readOnly !== null && { read_only: readOnly }) },
-          requestId: request.id,
+        record(statusCode, connectorKey, {
+          action: name,
+          via: 'api',
+          ...(readOnly !== null && { read_only: readOnly }),
         });
       try {
         const result = await actions.run({

@@ -111,6 +111,36 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return config.oauthRedirectUri === undefined ? null : redirectUriFor(connectorKey);
   }
 
+  /**
+   * The required scopes plus the optional ones asked for (`?scopes=chat:write`), or undefined for the
+   * required ones alone. A scope the connector does not offer as optional is a 400 naming the allowed ones.
+   */
+  async function requestedScopes(
+    connectorKey: string,
+    asked: string | undefined,
+  ): Promise<string[] | undefined> {
+    const wanted = (asked ?? '').split(/[\s,]+/).filter((scope) => scope !== '');
+    if (wanted.length === 0) return undefined;
+    const resolved = await app.connectors.resolve(connectorKey);
+    const oauth2 = resolved?.definition.auth.find((auth) => auth.type === 'oauth2');
+    if (oauth2?.type !== 'oauth2') return undefined; // the flow reports unknown and non-OAuth connectors
+    const optional = oauth2.scopes.optional ?? [];
+    const unknown = wanted.filter((scope) => !optional.includes(scope));
+    if (unknown.length > 0) {
+      const allowed = optional.length > 0 ? optional.map((scope) => `"${scope}"`).join(', ') : 'none';
+      throw new AppError(
+        'CFM_VALIDATION',
+        `querystring/scopes: not optional scopes of ${connectorKey}: ${unknown.join(', ')}`,
+        {
+          details: [
+            { field: 'querystring/scopes', message: `must be among the optional scopes: ${allowed}` },
+          ],
+        },
+      );
+    }
+    return [...new Set([...oauth2.scopes.required, ...wanted])];
+  }
+
   function frontendResult(parameters: Record<string, string>): string {
     return `${config.frontendBaseUrl}/oauth/callback?${new URLSearchParams(parameters).toString()}`;
   }
@@ -155,12 +185,14 @@ export const oauthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { connector } = request.params;
       const connectionId = request.query.connection_id;
       const settings = connectionId === undefined ? await firstConnectConfig(connector) : undefined;
+      const scopes = await requestedScopes(connector, request.query.scopes);
       const started = await oauthFlow.startAuthorization({
         userId: request.user!.id,
         connectorKey: connector,
         redirectUri: redirectUriFor(connector),
         ...(connectionId !== undefined && { connectionId }),
         ...(settings !== undefined && { config: settings }),
+        ...(scopes !== undefined && { scopes }),
       });
       // Only the GET callback reads the cookie; with the front end's callback page there is nothing to bind.
       if (getCallbackRedirectUri(connector) !== null) {

@@ -20,6 +20,14 @@ export const RevokeParams = Type.Object(
 
 export const AuthorizeQuery = Type.Object(
   {
+    scopes: Type.Optional(
+      Type.String({
+        maxLength: 2000,
+        description:
+          "Optional scopes of the connector to request too, comma or space separated (see the connector's `optional_scopes`), e.g. Slack `chat:write` for posting messages.",
+        examples: ['chat:write'],
+      }),
+    ),
     connection_id: Type.Optional(
       Type.String({ format: 'uuid', description: 'Re-authorize this existing connection of yours.' }),
     ),
