@@ -42,11 +42,11 @@ function probe(url) {
  * answers 200. `startupMs` is spawn → first 200 (polled every 5 ms), what an orchestrator waits for.
  * `args(port)` gives the command-line arguments (the bare baseline takes its port there).
  */
-export async function startProcess({ entry, env, args = () => [], label }) {
+export async function startProcess({ entry, env, args = () => [], nodeArgs = [], label }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
-  const child = spawn(process.execPath, [entry, ...args(port)], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args(port)], {
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOST: '127.0.0.1', PORT: String(port), ...env },
     // Only warnings and errors are logged (LOG_LEVEL=warn): keep the tail to explain a failure.
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config.js';
 import { AppError } from './errors.js';
+import { lazyChildLoggerFactory } from './lazy-child-logger.js';
 import { createLoggerOptions } from './logger.js';
 import { authPlugin } from './plugins/auth.js';
 import { connectorsPlugin } from './plugins/connectors.js';
@@ -73,6 +74,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const app = Fastify({
     logger: options.logStream === false ? false : createLoggerOptions(config.logLevel, options.logStream),
     genReqId: requestIdFor,
+    ...(options.logStream !== false && { childLoggerFactory: lazyChildLoggerFactory }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
     // A client trickling its headers or body gets 408 and a closed connection instead of holding one
@@ -100,11 +102,13 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
   app.decorate('config', config);
   drainKeepAliveOnClose(app); // SIGTERM: in-flight requests finish, then the server closes
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: on every request, so no promise for three headers.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     // Every answer is JSON or a docs page of ours: no sniffing, and no URL (with a state or code) in a Referer.
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    done();
   });
 
   // Infrastructure, shared by every route group.

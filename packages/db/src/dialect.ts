@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { type ChangeFeed, postgresChangeFeed, sqliteChangeFeed } from './change-feed.js';
 import type { Database } from './database.js';
 import { type Dialect, parseDatabaseUrl } from './parse-database-url.js';
 import { StatementCachingDatabase } from './statement-cache.js';
@@ -17,6 +18,11 @@ export interface DatabaseHandle {
   close(): Promise<void>;
   /** PostgreSQL pool use right now (for metrics); undefined on SQLite, which has no pool. */
   poolStats?(): PoolStats | undefined;
+  /**
+   * Starts watching for changes of the `connectors` table made by other processes (see {@link ChangeFeed});
+   * the caller closes it. On PostgreSQL it holds one connection of its own.
+   */
+  watchConnectors(options?: { onError?: (error: Error) => void }): ChangeFeed;
 }
 
 export interface PoolStats {
@@ -53,10 +59,11 @@ export interface CreateDatabaseOptions {
  */
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): DatabaseHandle {
   const parsed = parseDatabaseUrl(url);
+  const sqlite: { opened?: SqliteDatabase.Database } = {};
   const kyselyDialect =
     parsed.dialect === 'postgres'
       ? createPostgresDialect(parsed.connectionString!, options)
-      : createSqliteDialect(parsed.filename!);
+      : createSqliteDialect(parsed.filename!, sqlite);
   const db = new Kysely<Database>({
     dialect: kyselyDialect,
     plugins: [new ValueConventionPlugin(parsed.dialect)],
@@ -75,6 +82,11 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     poolStats() {
       const pool = POOLS.get(kyselyDialect);
       return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+    },
+    watchConnectors(watchOptions = {}) {
+      return parsed.dialect === 'postgres'
+        ? postgresChangeFeed({ connectionString: parsed.connectionString!, ...watchOptions })
+        : sqliteChangeFeed(() => sqlite.opened);
     },
   };
 }
@@ -115,9 +127,14 @@ function warnPoolError(error: Error): void {
   process.emitWarning(`PostgreSQL connection failed: ${error.message}`, { code: 'CFM_DB_POOL_ERROR' });
 }
 
-function createSqliteDialect(filename: string): KyselyDialect {
+function createSqliteDialect(filename: string, holder: { opened?: SqliteDatabase.Database }): KyselyDialect {
   // Opened on first use, like the PostgreSQL pool, so a handle that is closed unused leaves nothing open.
-  return new SqliteDialect({ database: async () => new StatementCachingDatabase(openSqliteFile(filename)) });
+  return new SqliteDialect({
+    database: async () => {
+      holder.opened = openSqliteFile(filename); // the connection whose `data_version` the change feed reads
+      return new StatementCachingDatabase(holder.opened);
+    },
+  });
 }
 
 function openSqliteFile(filename: string): SqliteDatabase.Database {

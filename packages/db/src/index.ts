@@ -1,3 +1,4 @@
+export { type ChangeFeed, CONNECTORS_CHANGED_CHANNEL } from './change-feed.js';
 export { BOOLEAN_COLUMNS, isTimestampColumn, JSON_COLUMNS } from './column-kinds.js';
 export type * from './database.js';
 export {
@@ -21,5 +22,6 @@ export {
   type ParsedDatabaseUrl,
   parseDatabaseUrl,
 } from './parse-database-url.js';
+export { type Placeholders, type PreparedQuery, prepareQuery } from './prepared-query.js';
 export { isDatabaseUnavailableError } from './unavailable-error.js';
 export { ValueConventionPlugin } from './value-convention-plugin.js';

@@ -55,12 +55,20 @@ export const connectorsPlugin = fp<ConnectorsPluginOptions>(
       connectorsDir: config.connectorsDir,
       logger,
     });
+    const changes = app.db.watchConnectors({
+      onError: (error) =>
+        logger.warn('connector change listener lost: the list is read from the database until it is back', {
+          error: error.message,
+        }),
+    });
+    app.addHook('onClose', () => changes.close());
     const registry = new ConnectorRegistry({
       database: app.db,
       vault: app.vault,
       discovered,
       oauthClients: config.oauthClients,
       logger,
+      changes,
     });
     app.decorate('connectors', registry);
     app.decorate('connectorUrlPolicy', createConnectorUrlPolicy(config));

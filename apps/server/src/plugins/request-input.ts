@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 
@@ -99,12 +99,15 @@ export const requestInputPlugin = fp(
       });
     });
 
-    // After authentication (onRequest), before schema validation.
-    app.addHook('preValidation', async (request: FastifyRequest) => {
-      const field =
-        findNulCharacter(request.query, 'querystring') ?? findNulCharacter(request.params, 'params');
-      if (field !== undefined) throw nulRefusal(field);
-    });
+    // After authentication (onRequest), before schema validation. Callback style: it runs on every request.
+    app.addHook(
+      'preValidation',
+      (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+        const field =
+          findNulCharacter(request.query, 'querystring') ?? findNulCharacter(request.params, 'params');
+        done(field === undefined ? undefined : nulRefusal(field));
+      },
+    );
   },
   { name: 'cfm-request-input', fastify: '5.x' },
 );

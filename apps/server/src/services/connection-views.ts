@@ -25,7 +25,9 @@ export function connectionViewQuery(db: Kysely<Database>) {
     ]);
 }
 
-type ViewRow = Awaited<ReturnType<ReturnType<typeof connectionViewQuery>['executeTakeFirstOrThrow']>>;
+export type ConnectionViewRow = Awaited<
+  ReturnType<ReturnType<typeof connectionViewQuery>['executeTakeFirstOrThrow']>
+>;
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
@@ -46,7 +48,7 @@ function toIdentity(stored: Record<string, unknown> | null): ConnectionView['ide
 const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 
-export function toConnectionView(row: ViewRow): ConnectionView {
+export function toConnectionView(row: ConnectionViewRow): ConnectionView {
   return {
     id: row.id,
     connector_key: row.connector_key,

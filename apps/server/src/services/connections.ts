@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthDescriptor, Credentials } from '@cfm/connector-sdk';
-import type { DatabaseHandle } from '@cfm/db';
+import {
+  type ConnectionStatus,
+  type DatabaseHandle,
+  type Placeholders,
+  type PreparedQuery,
+  prepareQuery,
+} from '@cfm/db';
 import { AppError, type ErrorDetail } from '../errors.js';
 import type {
   ConnectionCredentialsInput,
@@ -10,7 +16,7 @@ import type {
   ListConnectionsInput,
 } from '../schemas/connection.js';
 import { validateConfigData } from './config-validation.js';
-import { connectionViewQuery, toConnectionView } from './connection-views.js';
+import { type ConnectionViewRow, connectionViewQuery, toConnectionView } from './connection-views.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { ResolvedConnector } from './connector-resolver.js';
 import { CredentialStore } from './credential-store.js';
@@ -89,11 +95,62 @@ export function checkedCredentials(
   throw invalid(`The API key fields do not match connector "${key}"`, closest);
 }
 
+type ListParameters = {
+  userId: string;
+  connector: string;
+  status: string;
+  limit: number;
+  offset: number;
+};
+
+interface ListQueries {
+  page: PreparedQuery<ListParameters, ConnectionViewRow>;
+  count: PreparedQuery<ListParameters, { total: number | string | bigint }>;
+}
+
+/** Per database and filter combination (four at most): built and compiled once. */
+const listQueries = new WeakMap<DatabaseHandle, Map<string, ListQueries>>();
+
+function listQueriesFor(database: DatabaseHandle, byConnector: boolean, byStatus: boolean): ListQueries {
+  let forDatabase = listQueries.get(database);
+  if (forDatabase === undefined) {
+    forDatabase = new Map();
+    listQueries.set(database, forDatabase);
+  }
+  const shape = `${byConnector}:${byStatus}`;
+  let queries = forDatabase.get(shape);
+  if (queries === undefined) {
+    const { db } = database;
+    const filtered = (p: Placeholders<ListParameters>) => {
+      let query = connectionViewQuery(db).where('connections.user_id', '=', p.userId);
+      if (byConnector) query = query.where('connectors.key', '=', p.connector);
+      if (byStatus) query = query.where('connections.status', '=', p.status as ConnectionStatus);
+      return query;
+    };
+    queries = {
+      page: prepareQuery(db, (p: Placeholders<ListParameters>) =>
+        filtered(p)
+          .orderBy('connections.created_at', 'desc')
+          .orderBy('connections.id')
+          .limit(p.limit)
+          .offset(p.offset),
+      ),
+      count: prepareQuery(db, (p: Placeholders<ListParameters>) =>
+        filtered(p)
+          .clearSelect()
+          .select((eb) => eb.fn.countAll().as('total')),
+      ),
+    };
+    forDatabase.set(shape, queries);
+  }
+  return queries;
+}
+
 /**
- * One page of the user's connections, newest first. The total comes with the page (`count(*) over ()`,
- * one query instead of a page query and a count query); only a page past the end, which has no row to
- * carry it, costs a separate count. A user has at most one connection per connector, so the window never
- * spans more rows than there are connectors.
+ * One page of the user's connections, newest first. A page that is not full tells the total by itself
+ * (offset + its rows): a user has at most one connection per connector, so that is the usual case and
+ * costs one query; a full page, or an empty one past the start, costs a count. The queries are compiled
+ * once (see `prepareQuery`).
  */
 export async function listConnections(
   database: DatabaseHandle,
@@ -102,28 +159,23 @@ export async function listConnections(
 ): Promise<ConnectionListView> {
   const limit = query.limit ?? 20;
   const offset = query.offset ?? 0;
-  let filtered = connectionViewQuery(database.db).where('connections.user_id', '=', userId);
-  if (query.connector !== undefined) filtered = filtered.where('connectors.key', '=', query.connector);
-  if (query.status !== undefined) filtered = filtered.where('connections.status', '=', query.status);
-  const rows = await filtered
-    .select((eb) => eb.fn.countAll().over().as('total'))
-    .orderBy('connections.created_at', 'desc')
-    .orderBy('connections.id')
-    .limit(limit)
-    .offset(offset)
-    .execute();
-  const first = rows[0];
+  const queries = listQueriesFor(database, query.connector !== undefined, query.status !== undefined);
+  const parameters: ListParameters = {
+    userId,
+    connector: query.connector ?? '',
+    status: query.status ?? '',
+    limit,
+    offset,
+  };
+  const rows = await queries.page.execute(parameters);
   let total: number;
-  if (first !== undefined) {
-    total = Number(first.total);
-  } else if (offset === 0) {
+  if (rows.length > 0 && rows.length < limit) {
+    total = offset + rows.length;
+  } else if (rows.length === 0 && offset === 0) {
     total = 0;
   } else {
-    const count = await filtered
-      .clearSelect()
-      .select((eb) => eb.fn.countAll().as('total'))
-      .executeTakeFirstOrThrow();
-    total = Number(count.total);
+    const [count] = await queries.count.execute(parameters);
+    total = Number(count?.total ?? 0);
   }
   return { items: rows.map(toConnectionView), total, limit, offset };
 }

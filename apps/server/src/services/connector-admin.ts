@@ -111,6 +111,7 @@ export async function createCustomConnector(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    context.registry.catalogueChanged();
     return context.registry.describe(row);
   } catch (error) {
     if (isUniqueViolation(error)) throw exists(key);
@@ -156,6 +157,7 @@ export async function updateConnector(
       .where('id', '=', row.id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    context.registry.catalogueChanged();
     return context.registry.describe(updated);
   }
 
@@ -197,6 +199,7 @@ export async function updateConnector(
     .where('id', '=', row.id)
     .returningAll()
     .executeTakeFirstOrThrow();
+  context.registry.catalogueChanged();
   return context.registry.describe(updated);
 }
 
@@ -224,8 +227,10 @@ export async function deleteCustomConnector(
       .set({ enabled: false, updated_at: nextTimestamp(row.updated_at) })
       .where('id', '=', row.id)
       .execute();
+    context.registry.catalogueChanged();
   }
   const revocation = await revokeConnectorGrants(context.engine, row.id, context.revocation);
   await db.deleteFrom('connectors').where('id', '=', row.id).execute();
+  context.registry.catalogueChanged();
   return revocation;
 }

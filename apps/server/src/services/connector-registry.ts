@@ -1,5 +1,5 @@
 import type { ConnectorDefinition, Logger } from '@cfm/connector-sdk';
-import type { ConnectorRow, DatabaseHandle } from '@cfm/db';
+import type { ChangeFeed, ConnectorRow, DatabaseHandle } from '@cfm/db';
 import type { OAuthClientCredentials } from '../config.js';
 import type { ConnectorView } from '../schemas/connector.js';
 import { syncPackagedConnectors } from './connector-catalog-sync.js';
@@ -18,6 +18,11 @@ export interface ConnectorRegistryOptions {
   /** Client credentials from configuration, by connector key. */
   oauthClients: Readonly<Record<string, Readonly<OAuthClientCredentials>>>;
   logger: Logger;
+  /**
+   * Tells when another process changed `connectors`, so the list can be kept in memory between changes;
+   * without one (or while it cannot tell) every list reads the table.
+   */
+  changes?: ChangeFeed;
 }
 
 /** `jira` → `JIRA`, `google-drive` → `GOOGLE_DRIVE`: the prefix of a connector's environment variables. */
@@ -31,8 +36,13 @@ type Compiled = { ok: true; definition: ConnectorDefinition } | { ok: false; rea
 
 /**
  * The connectors this server can use. Packaged definitions live in memory (every process runs the same
- * code); custom connectors and the `enabled` flags are read from the database on each call, so several
- * stateless processes on one database agree. Compiled custom definitions are cached by row `updated_at`.
+ * code); custom connectors and the `enabled` flags come from the database, so several stateless
+ * processes on one database agree. Compiled custom definitions are cached by row `updated_at`.
+ *
+ * The list (`GET /api/connectors/`, the same for every caller) is kept in memory between changes: this
+ * process drops it after its own writes ({@link catalogueChanged}), and the change feed says when another
+ * process wrote (PostgreSQL `LISTEN`, SQLite `data_version`). Resolving a connector to use it always reads
+ * its row.
  */
 export class ConnectorRegistry implements ConnectorResolver {
   readonly #options: ConnectorRegistryOptions;
@@ -40,6 +50,9 @@ export class ConnectorRegistry implements ConnectorResolver {
   readonly #failed = new Map<string, FailedConnector>();
   readonly #custom = new Map<string, { updatedAt: number; compiled: Compiled }>();
   #sync: Promise<void> | undefined;
+  /** Moved by this process's own catalogue writes. */
+  #localVersion = 0;
+  #listed: { feedVersion: number; localVersion: number; views: readonly ConnectorView[] } | undefined;
 
   constructor(options: ConnectorRegistryOptions) {
     this.#options = options;
@@ -65,6 +78,7 @@ export class ConnectorRegistry implements ConnectorResolver {
   ensureSynced(): Promise<void> {
     this.#sync ??= syncPackagedConnectors(this.#options.database.db, this.#options.discovered).then(
       ({ heldByCustom }) => {
+        this.catalogueChanged();
         for (const key of heldByCustom) {
           const loaded = this.#loaded.get(key);
           this.#options.logger.warn(
@@ -94,15 +108,40 @@ export class ConnectorRegistry implements ConnectorResolver {
     return row ? this.#toResolved(row) : null;
   }
 
-  /** Every connector, packaged and custom, as the API shows it (never a secret). */
-  async list(): Promise<ConnectorView[]> {
+  /**
+   * Every connector, packaged and custom, as the API shows it (never a secret). The same array (frozen)
+   * is returned until the catalogue changes, so a caller may key its own derived data (the serialised
+   * answer) by identity.
+   */
+  async list(): Promise<readonly ConnectorView[]> {
     await this.ensureSynced();
+    // Both versions are read before the query: a change committed while it runs moves one of them, so
+    // what this query read is never kept under a version that already includes that change.
+    const feedVersion = this.#options.changes?.version();
+    const localVersion = this.#localVersion;
+    const listed = this.#listed;
+    if (
+      listed !== undefined &&
+      feedVersion !== undefined &&
+      listed.feedVersion === feedVersion &&
+      listed.localVersion === localVersion
+    ) {
+      return listed.views;
+    }
     const rows = await this.#options.database.db
       .selectFrom('connectors')
       .selectAll()
       .orderBy('key')
       .execute();
-    return rows.map((row) => this.describe(row));
+    const views = Object.freeze(rows.map((row) => this.describe(row)));
+    this.#listed = feedVersion === undefined ? undefined : { feedVersion, localVersion, views };
+    return views;
+  }
+
+  /** This process changed `connectors` (its own writes do not come back through the change feed). */
+  catalogueChanged(): void {
+    this.#localVersion += 1;
+    this.#listed = undefined;
   }
 
   async get(key: string): Promise<ConnectorView | null> {

@@ -4,6 +4,7 @@ import * as connectionListIndex from './2026_11_29_0002_connection-list-index.js
 import * as serviceKeys from './2026_12_03_0001_service-keys.js';
 import * as auditEvents from './2026_12_03_0002_audit-events.js';
 import * as oauthStateRequestedScopes from './2026_12_03_0003_oauth-state-requested-scopes.js';
+import * as connectorChangeNotify from './2026_12_03_0004_connector-change-notify.js';
 
 /**
  * Every migration, by name. A static map (not a folder scan) so it works from `dist` and bundles.
@@ -15,4 +16,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '2026_12_03_0001_service-keys': serviceKeys,
   '2026_12_03_0002_audit-events': auditEvents,
   '2026_12_03_0003_oauth-state-requested-scopes': oauthStateRequestedScopes,
+  '2026_12_03_0004_connector-change-notify': connectorChangeNotify,
 };
