@@ -6,6 +6,7 @@ import * as httpApi from './http-api.bench.mjs';
 import * as httpClient from './http-client.bench.mjs';
 import { environment, printHttpTables, printResult, printTable, writeResults } from './lib/report.mjs';
 import { benchSettings } from './lib/settings.mjs';
+import * as scale from './scale.bench.mjs';
 import * as startup from './startup.bench.mjs';
 import * as tokenRefreshCoalescing from './token-refresh-coalescing.bench.mjs';
 import * as vault from './vault.bench.mjs';
@@ -18,6 +19,8 @@ const BENCHMARKS = {
   // Real processes over HTTP (autocannon against a bare Fastify process): see README.md.
   'http-api': httpApi.run,
   startup: startup.run,
+  // PostgreSQL only: the user's list on a 1,000,000-connection table against an almost empty one.
+  scale: scale.run,
 };
 
 const requested = process.argv.slice(2);

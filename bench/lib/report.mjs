@@ -42,7 +42,7 @@ function printGrid(header, rows) {
 
 /**
  * The HTTP tables: throughput over real connections as a share of bare Fastify's (the issue's targets
- * are shares), latency at 50 connections, the server's memory; and start-up times.
+ * are shares), latency at 50 connections, the server's memory; the list at scale; start-up times.
  */
 export function printHttpTables(results) {
   const http = results.filter((result) => result.http);
@@ -74,6 +74,7 @@ export function printHttpTables(results) {
       ]),
     );
   }
+  printScaleTable(results);
   const startup = results.filter((result) => result.startup);
   if (startup.length > 0) {
     const range = (stats) =>
@@ -88,6 +89,50 @@ export function printHttpTables(results) {
       ]),
     );
   }
+}
+
+/**
+ * The `scale` table: one user's list on the large table against the almost empty one (the first row),
+ * time per request and latency as ratios of the small table's (the issue's target: ≤ 2x).
+ */
+function printScaleTable(results) {
+  const scale = results.filter((result) => result.scale);
+  if (scale.length === 0) return;
+  const first = scale[0].scale;
+  printGrid(
+    [
+      'GET /api/connections/ (10)',
+      'connections',
+      'req/s',
+      'p50',
+      'p99',
+      'time ÷ small',
+      'p50 ÷ small',
+      'p99 ÷ small',
+    ],
+    [
+      [
+        'small table',
+        '10',
+        number.format(first.smallRps),
+        `${first.smallP50Ms} ms`,
+        `${first.smallP99Ms} ms`,
+        '1',
+        '1',
+        '1',
+      ],
+      ...scale.map(({ scale: row, ratio, failures }) => [
+        row.list,
+        number.format(row.rows),
+        number.format(row.rps),
+        `${row.p50Ms} ms`,
+        `${row.p99Ms} ms`,
+        `${formatRatio(ratio)}${failures?.length ? '  FAILED' : ''}`,
+        `${precise.format(row.p50Ratio)}x`,
+        `${precise.format(row.p99Ratio)}x`,
+      ]),
+    ],
+  );
 }
 
 /** The final table: one row per benchmark and variant. */

@@ -8,6 +8,7 @@ export function benchSettings(env = process.env) {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   // HTTP scenarios (real processes, autocannon): `httpRounds` rounds of `httpRunMs` per route and side,
   // after one warm-up run of `httpWarmupMs` each; `startupTrials` process starts per start-up variant.
+  // `scale`: `scaleUsers` users × 10 connections bulk-loaded, `scaleRounds` rounds of `httpRunMs` per list.
   return quick
     ? {
         quick,
@@ -19,6 +20,8 @@ export function benchSettings(env = process.env) {
         httpRunMs: 500,
         httpWarmupMs: 200,
         startupTrials: 1,
+        scaleUsers: 10_000,
+        scaleRounds: 1,
       }
     : {
         quick,
@@ -30,5 +33,7 @@ export function benchSettings(env = process.env) {
         httpRunMs: 1500,
         httpWarmupMs: 500,
         startupTrials: 4,
+        scaleUsers: 100_000,
+        scaleRounds: 3,
       };
 }

@@ -5,6 +5,9 @@ export const CONNECTORS_CHANGED_CHANNEL = 'cfm_connectors_changed';
 
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
+/** A server that accepts and never answers must not keep the listener (or a shutdown) waiting. */
+const CONNECT_TIMEOUT_MS = 5000;
+const END_TIMEOUT_MS = 1000;
 
 /**
  * Tells a process when another process (or machine) may have changed the `connectors` table, so it can
@@ -76,7 +79,7 @@ export function postgresChangeFeed(options: PostgresChangeFeedOptions): ChangeFe
     const broken = client;
     client = undefined;
     broken?.removeAllListeners?.('notification');
-    void broken?.end().catch(() => undefined);
+    if (broken !== undefined) void endWithin(broken);
     if (timer === undefined) {
       timer = setTimeout(() => {
         timer = undefined;
@@ -90,7 +93,10 @@ export function postgresChangeFeed(options: PostgresChangeFeedOptions): ChangeFe
   async function connect(): Promise<void> {
     if (closed) return;
     const { default: pg } = await import('pg');
-    const next = new pg.Client({ connectionString: options.connectionString });
+    const next = new pg.Client({
+      connectionString: options.connectionString,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    });
     client = next;
     next.on('error', (error: Error) => fail(error));
     next.on('end', () => {
@@ -121,7 +127,23 @@ export function postgresChangeFeed(options: PostgresChangeFeedOptions): ChangeFe
       if (timer !== undefined) clearTimeout(timer);
       const current = client;
       client = undefined;
-      await current?.end().catch(() => undefined);
+      if (current !== undefined) await endWithin(current);
     },
   };
+}
+
+/** Ends a pg client politely, or destroys its socket when the server does not answer in time. */
+// biome-ignore lint/suspicious/noExplicitAny: pg's Client, imported on demand
+async function endWithin(client: any): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = client.end().then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), END_TIMEOUT_MS);
+    timer.unref();
+  });
+  if (!(await Promise.race([ended, late]))) client.connection?.stream?.destroy();
+  clearTimeout(timer);
 }

@@ -34,6 +34,9 @@ function toOwnedView(row: OwnedRow): OwnedConnectionView {
 /**
  * One page of every user's connections (scope `connections:read`), newest first, with their owner;
  * `user` narrows to one user by email or subject. Same filters, paging and total as a user's own list.
+ * A page that is not full tells the total by itself; otherwise the count joins only the tables a filter
+ * names (every connection has its connector and its user: the foreign keys say so), so an unfiltered
+ * total over a million connections counts one table.
  */
 export async function listAnyUsersConnections(
   database: DatabaseHandle,
@@ -41,28 +44,43 @@ export async function listAnyUsersConnections(
 ): Promise<{ items: OwnedConnectionView[]; total: number; limit: number; offset: number }> {
   const limit = query.limit ?? 20;
   const offset = query.offset ?? 0;
+  const { user, connector, status } = query;
   let filtered = ownedConnectionQuery(database);
-  const user = query.user;
   if (user !== undefined) {
     filtered = filtered.where((eb) =>
       eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]),
     );
   }
-  if (query.connector !== undefined) filtered = filtered.where('connectors.key', '=', query.connector);
-  if (query.status !== undefined) filtered = filtered.where('connections.status', '=', query.status);
-  const [rows, count] = await Promise.all([
-    filtered
-      .orderBy('connections.created_at', 'desc')
-      .orderBy('connections.id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    filtered
-      .clearSelect()
-      .select((eb) => eb.fn.countAll().as('total'))
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { items: rows.map(toOwnedView), total: Number(count.total), limit, offset };
+  if (connector !== undefined) filtered = filtered.where('connectors.key', '=', connector);
+  if (status !== undefined) filtered = filtered.where('connections.status', '=', status);
+  const rows = await filtered
+    .orderBy('connections.created_at', 'desc')
+    .orderBy('connections.id')
+    .limit(limit)
+    .offset(offset)
+    .execute();
+  let total: number;
+  if (rows.length > 0 && rows.length < limit) {
+    total = offset + rows.length;
+  } else if (rows.length === 0 && offset === 0) {
+    total = 0;
+  } else {
+    let counted = database.db.selectFrom('connections');
+    if (user !== undefined) {
+      counted = counted
+        .innerJoin('users', 'users.id', 'connections.user_id')
+        .where((eb) => eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]));
+    }
+    if (connector !== undefined) {
+      counted = counted
+        .innerJoin('connectors', 'connectors.id', 'connections.connector_id')
+        .where('connectors.key', '=', connector);
+    }
+    if (status !== undefined) counted = counted.where('connections.status', '=', status);
+    const count = await counted.select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
+    total = Number(count.total);
+  }
+  return { items: rows.map(toOwnedView), total, limit, offset };
 }
 
 /** Any user's connection by id, with its owner; undefined when there is none. */
