@@ -30,6 +30,13 @@ export function variablePrefix(key: string): string {
   return key.toUpperCase().replaceAll('-', '_');
 }
 
+/**
+ * How long a kept list may serve at most, whatever the change feed says: the safety net for a feed that
+ * cannot hear (`LISTEN` through PgBouncer in transaction mode delivers nothing), so another process's
+ * change shows within this bound even then.
+ */
+const LIST_MAX_AGE_MS = 10_000;
+
 export type ClientStatus = Pick<ResolvedConnector, 'client' | 'missingVariables'>;
 
 type Compiled = { ok: true; definition: ConnectorDefinition } | { ok: false; reason: string };
@@ -41,8 +48,8 @@ type Compiled = { ok: true; definition: ConnectorDefinition } | { ok: false; rea
  *
  * The list (`GET /api/connectors/`, the same for every caller) is kept in memory between changes: this
  * process drops it after its own writes ({@link catalogueChanged}), and the change feed says when another
- * process wrote (PostgreSQL `LISTEN`, SQLite `data_version`). Resolving a connector to use it always reads
- * its row.
+ * process wrote (PostgreSQL `LISTEN`, SQLite `data_version`); it is read again after 10 s whatever the
+ * feed says. Resolving a connector to use it always reads its row.
  */
 export class ConnectorRegistry implements ConnectorResolver {
   readonly #options: ConnectorRegistryOptions;
@@ -52,7 +59,9 @@ export class ConnectorRegistry implements ConnectorResolver {
   #sync: Promise<void> | undefined;
   /** Moved by this process's own catalogue writes. */
   #localVersion = 0;
-  #listed: { feedVersion: number; localVersion: number; views: readonly ConnectorView[] } | undefined;
+  #listed:
+    | { feedVersion: number; localVersion: number; readAt: number; views: readonly ConnectorView[] }
+    | undefined;
 
   constructor(options: ConnectorRegistryOptions) {
     this.#options = options;
@@ -119,12 +128,14 @@ export class ConnectorRegistry implements ConnectorResolver {
     // what this query read is never kept under a version that already includes that change.
     const feedVersion = this.#options.changes?.version();
     const localVersion = this.#localVersion;
+    const readAt = performance.now();
     const listed = this.#listed;
     if (
       listed !== undefined &&
       feedVersion !== undefined &&
       listed.feedVersion === feedVersion &&
-      listed.localVersion === localVersion
+      listed.localVersion === localVersion &&
+      readAt - listed.readAt < LIST_MAX_AGE_MS
     ) {
       return listed.views;
     }
@@ -134,7 +145,7 @@ export class ConnectorRegistry implements ConnectorResolver {
       .orderBy('key')
       .execute();
     const views = Object.freeze(rows.map((row) => this.describe(row)));
-    this.#listed = feedVersion === undefined ? undefined : { feedVersion, localVersion, views };
+    this.#listed = feedVersion === undefined ? undefined : { feedVersion, localVersion, readAt, views };
     return views;
   }
 
