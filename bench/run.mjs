@@ -6,6 +6,7 @@ import * as httpApi from './http-api.bench.mjs';
 import * as httpClient from './http-client.bench.mjs';
 import { environment, printHttpTables, printResult, printTable, writeResults } from './lib/report.mjs';
 import { benchSettings } from './lib/settings.mjs';
+import * as refresher from './refresher.bench.mjs';
 import * as scale from './scale.bench.mjs';
 import * as startup from './startup.bench.mjs';
 import * as tokenRefreshCoalescing from './token-refresh-coalescing.bench.mjs';
@@ -16,6 +17,8 @@ const BENCHMARKS = {
   'api-list-connections': apiListConnections.run,
   'token-refresh-coalescing': tokenRefreshCoalescing.run,
   'http-client': httpClient.run,
+  // Long single trials (seconds each), a child process for the fake provider: see README.md.
+  refresher: refresher.run,
   // Real processes over HTTP (autocannon against a bare Fastify process): see README.md.
   'http-api': httpApi.run,
   startup: startup.run,

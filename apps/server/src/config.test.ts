@@ -130,6 +130,8 @@ describe('loadConfig', () => {
       { TOKEN_REFRESH_INTERVAL_SECONDS: '0' },
       'TOKEN_REFRESH_INTERVAL_SECONDS must be a positive whole number',
     ],
+    [{ TOKEN_REFRESH_CONCURRENCY: '65' }, 'TOKEN_REFRESH_CONCURRENCY must be a whole number from 1 to 64'],
+    [{ TOKEN_REFRESH_CONCURRENCY: '0' }, 'TOKEN_REFRESH_CONCURRENCY must be a whole number from 1 to 64'],
     [{ DATABASE_URL: 'mysql://root:hunter2@db/x' }, 'DATABASE_URL is not valid'],
     [{ NOTION_CLIENT_SECRET: 's' }, 'NOTION_CLIENT_ID is missing (NOTION_CLIENT_SECRET is set)'],
   ])('refuses %j with one clear line', (override, expected) => {

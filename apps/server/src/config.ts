@@ -72,6 +72,8 @@ export interface AppConfig {
   connectorOriginOverrides?: string;
   allowInsecureConnectorUrls: boolean;
   tokenRefreshIntervalSeconds: number;
+  /** Refreshes the background refresher runs at once (each holds a database connection meanwhile). */
+  tokenRefreshConcurrency: number;
   /**
    * Slow clients: a request (headers and body) must arrive within `requestMs`, its headers within
    * `headersMs`; a signal ends the process within `shutdownMs` even when in-flight work does not finish.
@@ -115,6 +117,7 @@ const DEFAULTS = {
   PRODUCTION_HOST: '0.0.0.0',
   PORT: '3001',
   TOKEN_REFRESH_INTERVAL_SECONDS: '60',
+  TOKEN_REFRESH_CONCURRENCY: '4',
   REQUEST_TIMEOUT_SECONDS: '60',
   HEADERS_TIMEOUT_SECONDS: '15',
   SHUTDOWN_TIMEOUT_SECONDS: '10',
@@ -217,6 +220,7 @@ const ENV_NAMES = [
   'CONNECTOR_ORIGIN_OVERRIDES',
   'ALLOW_INSECURE_CONNECTOR_URLS',
   'TOKEN_REFRESH_INTERVAL_SECONDS',
+  'TOKEN_REFRESH_CONCURRENCY',
   'REQUEST_TIMEOUT_SECONDS',
   'HEADERS_TIMEOUT_SECONDS',
   'SHUTDOWN_TIMEOUT_SECONDS',
@@ -283,6 +287,7 @@ function buildConfig(
     tokenRefreshIntervalSeconds: Number(
       env.TOKEN_REFRESH_INTERVAL_SECONDS ?? DEFAULTS.TOKEN_REFRESH_INTERVAL_SECONDS,
     ),
+    tokenRefreshConcurrency: Number(env.TOKEN_REFRESH_CONCURRENCY ?? DEFAULTS.TOKEN_REFRESH_CONCURRENCY),
     timeouts: timeouts(env),
     proxy: {
       bodyLimitBytes: Number(env.PROXY_BODY_LIMIT_BYTES ?? DEFAULTS.PROXY_BODY_LIMIT_BYTES),

@@ -71,6 +71,9 @@ export const EnvSchema = Type.Object({
   TOKEN_REFRESH_INTERVAL_SECONDS: text('must be a positive whole number of seconds', {
     pattern: '^[1-9]\\d{0,6}$',
   }),
+  TOKEN_REFRESH_CONCURRENCY: text('must be a whole number from 1 to 64', {
+    pattern: '^(?:[1-9]|[1-5]\\d|6[0-4])$',
+  }),
   REQUEST_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', { pattern: '^[1-9]\\d{0,5}$' }),
   HEADERS_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', { pattern: '^[1-9]\\d{0,5}$' }),
   SHUTDOWN_TIMEOUT_SECONDS: text('must be a positive whole number of seconds', {

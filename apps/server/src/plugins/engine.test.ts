@@ -32,7 +32,7 @@ describe('engine plugin', () => {
       await app.listen({ host: '127.0.0.1', port: 0 });
       expect(logs.text()).toContain('background token refresher started');
       const summary = await engine.refresher.runOnce();
-      expect(summary).toEqual({ candidates: 0, failed: 0, statesDeleted: 0 });
+      expect(summary).toEqual({ candidates: 0, failed: 0, statesDeleted: 0, batches: 1 });
     } finally {
       await app.close();
       await handle.close();

@@ -58,6 +58,7 @@ export const enginePlugin = fp<EnginePluginOptions>(
     const tokenManager = new TokenManager(context);
     const refresher = new TokenRefresher(context, tokenManager, {
       intervalSeconds: config.tokenRefreshIntervalSeconds,
+      concurrency: config.tokenRefreshConcurrency,
     });
     app.decorate('engine', {
       context,

@@ -51,6 +51,25 @@ for (const dialect of DIALECTS) {
       expect((await stored()).accessToken).toBe([...tokens][0]);
     });
 
+    it('refreshIfDue (the background refresher) leaves a fresh token alone and shares a due refresh with callers', async () => {
+      const { fixture, connectionId, manager, stored } = await setUp(dialect);
+      const before = await stored();
+      expect(await manager.refreshIfDue(connectionId)).toEqual(before);
+      expect(fixture.provider.counts.refresh).toBe(0);
+      fixture.clockOffsetMs = INTO_MARGIN_MS;
+      const [background, ...callers] = await Promise.all([
+        manager.refreshIfDue(connectionId),
+        ...Array.from({ length: 20 }, () => manager.getFreshCredentials(connectionId)),
+      ]);
+      expect(fixture.provider.counts.refresh).toBe(1);
+      const tokens = new Set(
+        [background, ...callers].map((result) => (result as OAuth2Credentials).accessToken),
+      );
+      expect(tokens.size).toBe(1);
+      expect(tokens.has(before.accessToken)).toBe(false);
+      expect((await stored()).accessToken).toBe([...tokens][0]);
+    });
+
     it('stores the rotated refresh token: the old one is dead at the provider, the next refresh works', async () => {
       const { fixture, connectionId, manager, stored } = await setUp(dialect);
       const first = await stored();

@@ -74,11 +74,25 @@ export class TokenManager {
     return read;
   }
 
+  /**
+   * For the background refresher, whose candidates are most likely due: refreshes when due and returns the
+   * credentials either way, deciding only under the lock (PostgreSQL) or on the one read before the
+   * compare-and-set (SQLite), without the plain read `getFreshCredentials` makes first. Joins a refresh
+   * already in flight for the connection; callers of `getFreshCredentials` join this one in turn.
+   */
+  refreshIfDue(connectionId: string): Promise<Credentials> {
+    return this.#refreshOnce(connectionId, undefined);
+  }
+
   async #read(connectionId: string, rejectedAccessToken: string | undefined): Promise<Credentials> {
     const stored = await this.#store.load(this.#context.database.db, connectionId);
     if (!stored) throw missing(connectionId);
     const now = clockOf(this.#context)();
     if (!needsRefresh(stored.row, stored.credentials, now, rejectedAccessToken)) return stored.credentials;
+    return this.#refreshOnce(connectionId, rejectedAccessToken);
+  }
+
+  #refreshOnce(connectionId: string, rejectedAccessToken: string | undefined): Promise<Credentials> {
     const running = this.#inFlight.get(connectionId);
     if (running) return running;
     const refresh = this.#refresh(connectionId, rejectedAccessToken).finally(() => {
