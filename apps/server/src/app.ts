@@ -29,7 +29,7 @@ import { mcpRoutes } from './routes/mcp/index.js';
 import { metaRoutes } from './routes/meta/index.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { serviceKeyRoutes } from './routes/service-keys/index.js';
-import { buildValidator } from './validation.js';
+import { buildSerializer, buildValidator } from './validation.js';
 import { SERVER_VERSION } from './version.js';
 
 declare module 'fastify' {
@@ -88,7 +88,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     clientErrorHandler: answerClientError,
     // `TRUST_PROXY`: behind a TLS-terminating proxy, request.ip/protocol/host come from X-Forwarded-*.
     trustProxy: trustProxyOption(config.trustProxy),
-    schemaController: { compilersFactory: { buildValidator } },
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } },
     // Fastify answers a malformed URL itself, echoing the whole URL (an OAuth `code` in the query
     // included) in its own error shape: answer in ours, without the URL.
     frameworkErrors: (error, _request, reply) => {

@@ -76,9 +76,13 @@ async function main(): Promise<void> {
   if (await startClusterIfAsked(config)) return;
   // Set in a cluster worker: the primary migrated before forking it, and only slot 1 refreshes tokens.
   const worker = config.workerSlot;
+  // Imported here, not at the top: a cluster primary never builds an app and stays small (~40 MB). The
+  // import (mostly reading and compiling modules) starts now and goes on while the migrations wait on
+  // the database; a failed import is reported once awaited, after the migrations.
+  const appModule = import('./app.js');
+  appModule.catch(() => undefined);
   const { handle, applied } = await migrate(config, worker !== undefined);
-  // Imported here, not at the top: a cluster primary never builds an app and stays small (~40 MB).
-  const { buildApp } = await import('./app.js');
+  const { buildApp } = await appModule;
   const app = await buildApp(config, {
     database: handle,
     startRefresher: (worker ?? 1) === 1,

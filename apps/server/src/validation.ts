@@ -1,3 +1,4 @@
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
@@ -23,17 +24,55 @@ function createAjv(coerceTypes: Options['coerceTypes'], externalSchemas: Record<
 }
 
 /**
- * Fastify's validator factory, with one difference from its default: JSON bodies are not type-coerced
+ * Fastify's validator factory, with two differences from its default. JSON bodies are not type-coerced
  * (`{"connector_key": 5}` is a 400, not the string "5"), while path, query and headers (always text)
- * are. Shared schemas from `app.addSchema` keep working.
+ * are. And a route's validator is compiled by its first request, not when the app gets ready: Fastify
+ * asks for every one of them (hundreds, HEAD routes included) at start, and compiling them all was about
+ * a third of the start-up time and megabytes of generated code for routes a process may never serve.
+ * Shared schemas from `app.addSchema` keep working.
  */
 export function buildValidator(
   externalSchemas: unknown,
 ): (route: { schema: unknown; httpPart?: string }) => ValidateFunction {
   const schemas = (externalSchemas ?? {}) as Record<string, unknown>;
-  const body = createAjv(false, schemas);
-  const text = createAjv('array', schemas);
-  return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema as object);
+  const ajvs = new Map<boolean, Ajv>();
+  const ajvFor = (body: boolean) => {
+    let ajv = ajvs.get(body);
+    if (ajv === undefined) {
+      ajv = createAjv(body ? false : 'array', schemas);
+      ajvs.set(body, ajv);
+    }
+    return ajv;
+  };
+  return ({ schema, httpPart }) => {
+    let compiled: ValidateFunction | undefined;
+    // Fastify reads `errors` from the function it was given, after calling it.
+    const validate = ((data: unknown) => {
+      compiled ??= ajvFor(httpPart === 'body').compile(schema as object);
+      const valid = compiled(data);
+      validate.errors = compiled.errors;
+      return valid;
+    }) as ValidateFunction;
+    return validate;
+  };
+}
+
+type SerializerFactory = ReturnType<typeof SerializerSelector>;
+
+/**
+ * Fastify's serializer factory (fast-json-stringify, its default), with each response schema compiled
+ * by the first answer that uses it rather than when the app gets ready, as for {@link buildValidator}.
+ */
+export function buildSerializer(...options: Parameters<SerializerFactory>): ReturnType<SerializerFactory> {
+  let compile: ReturnType<SerializerFactory> | undefined;
+  return (route) => {
+    let serialize: ((document: unknown) => string) | undefined;
+    return (document) => {
+      compile ??= SerializerSelector()(...options);
+      serialize ??= compile(route);
+      return serialize(document);
+    };
+  };
 }
 
 /** One field-level problem, as `details` of a `CFM_VALIDATION` (or `CFM_CONFIG_INVALID`) answer. */

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { type ChangeFeed, postgresChangeFeed, sqliteChangeFeed } from './change-feed.js';
 import type { Database } from './database.js';
 import { type Dialect, parseDatabaseUrl } from './parse-database-url.js';
@@ -49,7 +49,8 @@ export interface CreateDatabaseOptions {
 
 /**
  * Opens a database from a URL (see {@link parseDatabaseUrl} for the forms). Throws `DatabaseUrlError` on a
- * bad URL. Nothing is opened until the first query (use `ping()` to check the database is reachable).
+ * bad URL. Nothing is opened until the first query (use `ping()` to check the database is reachable), and
+ * the driver (`pg` or `better-sqlite3`) is only imported then: a process never loads the one it does not use.
  *
  * @example
  * const handle = createDatabase('sqlite:///./data/cfm.db');
@@ -60,12 +61,10 @@ export interface CreateDatabaseOptions {
 export function createDatabase(url: string, options: CreateDatabaseOptions = {}): DatabaseHandle {
   const parsed = parseDatabaseUrl(url);
   const sqlite: { opened?: SqliteDatabase.Database } = {};
-  const kyselyDialect =
-    parsed.dialect === 'postgres'
-      ? createPostgresDialect(parsed.connectionString!, options)
-      : createSqliteDialect(parsed.filename!, sqlite);
+  const postgres =
+    parsed.dialect === 'postgres' ? createPostgresDialect(parsed.connectionString!, options) : undefined;
   const db = new Kysely<Database>({
-    dialect: kyselyDialect,
+    dialect: postgres?.dialect ?? createSqliteDialect(parsed.filename!, sqlite),
     plugins: [new ValueConventionPlugin(parsed.dialect)],
   });
   let closed: Promise<void> | undefined;
@@ -80,8 +79,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
       return closed;
     },
     poolStats() {
-      const pool = POOLS.get(kyselyDialect);
-      return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
+      return postgres?.poolStats();
     },
     watchConnectors(watchOptions = {}) {
       return parsed.dialect === 'postgres'
@@ -91,23 +89,36 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
   };
 }
 
-/** The pg pool behind each PostgreSQL dialect (Kysely keeps its config private). */
-const POOLS = new WeakMap<KyselyDialect, pg.Pool>();
+const NO_POOL_YET: PoolStats = Object.freeze({ total: 0, idle: 0, waiting: 0 });
 
-function createPostgresDialect(connectionString: string, options: CreateDatabaseOptions): KyselyDialect {
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.poolMax ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
-  });
-  const report = reportOncePerClient(options.onPoolError ?? warnPoolError);
-  // The pool listens to its idle clients only: a client checked out by a query (or a transaction) that
-  // loses its backend emits 'error' with no listener, which ends the process. So every client gets one.
-  pool.on('connect', (client) => client.on('error', (error: Error) => report(client, error)));
-  pool.on('error', (error, client) => report(client, error));
-  const dialect = new PostgresDialect({ pool });
-  POOLS.set(dialect, pool); // read by `poolStats()` (the server's metrics): keep with the pool
-  return dialect;
+/** A PostgreSQL dialect whose pool (and `pg` itself) is created by the first query. */
+function createPostgresDialect(
+  connectionString: string,
+  options: CreateDatabaseOptions,
+): { dialect: KyselyDialect; poolStats(): PoolStats } {
+  let pool: pg.Pool | undefined;
+  const createPool = async (): Promise<pg.Pool> => {
+    const { default: postgres } = await import('pg');
+    pool = new postgres.Pool({
+      connectionString,
+      max: options.poolMax ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
+    });
+    const report = reportOncePerClient(options.onPoolError ?? warnPoolError);
+    // The pool listens to its idle clients only: a client checked out by a query (or a transaction) that
+    // loses its backend emits 'error' with no listener, which ends the process. So every client gets one.
+    pool.on('connect', (client) => client.on('error', (error: Error) => report(client, error)));
+    pool.on('error', (error, client) => report(client, error));
+    return pool;
+  };
+  return {
+    dialect: new PostgresDialect({ pool: createPool }),
+    // Read by the server's metrics, which register their gauges when this is not undefined.
+    poolStats: () =>
+      pool === undefined
+        ? NO_POOL_YET
+        : { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount },
+  };
 }
 
 /**
@@ -131,17 +142,18 @@ function createSqliteDialect(filename: string, holder: { opened?: SqliteDatabase
   // Opened on first use, like the PostgreSQL pool, so a handle that is closed unused leaves nothing open.
   return new SqliteDialect({
     database: async () => {
-      holder.opened = openSqliteFile(filename); // the connection whose `data_version` the change feed reads
+      holder.opened = await openSqliteFile(filename); // the connection whose `data_version` the change feed reads
       return new StatementCachingDatabase(holder.opened);
     },
   });
 }
 
-function openSqliteFile(filename: string): SqliteDatabase.Database {
+async function openSqliteFile(filename: string): Promise<SqliteDatabase.Database> {
   if (filename !== ':memory:') {
     mkdirSync(dirname(filename), { recursive: true });
   }
-  const database = new SqliteDatabase(filename);
+  const { default: Sqlite } = await import('better-sqlite3');
+  const database = new Sqlite(filename);
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RateLimitConfig } from '../config/abuse-limits.js';
 import { AppError, toErrorBody } from '../errors.js';
 import { redisCounterStore } from './rate-limit-store.js';
@@ -91,6 +91,8 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
 
     let redis: Redis | undefined;
     if (limits.redisUrl !== undefined) {
+      // Imported only with REDIS_URL: a single process counts in memory and never loads the client.
+      const { Redis } = await import('ioredis');
       redis = new Redis(limits.redisUrl, {
         lazyConnect: true,
         // Fail at once while disconnected (and count nothing) rather than queue requests behind Redis.

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import swagger, { type SwaggerTransformObject } from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
+import type { SwaggerTransformObject } from '@fastify/swagger';
 import fp from 'fastify-plugin';
 import { finishOpenApiDocument } from './openapi-document.js';
+import { decorateSwaggerOnDemand, serveSwaggerUiOnDemand } from './swagger-on-demand.js';
 
 export interface SwaggerPluginOptions {
   title: string;
@@ -51,10 +51,14 @@ function redocPage(title: string): string {
 `;
 }
 
-/** OpenAPI 3 from the route schemas: `/openapi.json`, Swagger UI at `/docs`, ReDoc at `/redoc`. No auth. */
+/**
+ * OpenAPI 3 from the route schemas: `/openapi.json`, Swagger UI at `/docs`, ReDoc at `/redoc`. No auth.
+ * The document is built on the first `app.swagger()` (and @fastify/swagger loaded then), Swagger UI
+ * loaded on the first request for it: see `swagger-on-demand.ts`.
+ */
 export const swaggerPlugin = fp<SwaggerPluginOptions>(
   async (app, options) => {
-    await app.register(swagger, {
+    decorateSwaggerOnDemand(app, {
       openapi: {
         openapi: '3.1.0',
         info: {
@@ -90,7 +94,7 @@ export const swaggerPlugin = fp<SwaggerPluginOptions>(
       },
     });
 
-    await app.register(swaggerUi, {
+    serveSwaggerUiOnDemand(app, {
       routePrefix: '/docs',
       uiConfig: { url: '/openapi.json', deepLinking: true, validatorUrl: null },
       staticCSP: true,

@@ -1,5 +1,3 @@
-import { SignJWT } from 'jose';
-
 /** The only algorithm accepted: a shared-secret deployment has no business with `none`, RS256 or HS512. */
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 
@@ -150,6 +148,8 @@ export async function signAccessToken(
   claims: AccessTokenClaims,
   ttlSeconds: number,
 ): Promise<string> {
+  // Only `pnpm dev-token` signs: the server verifies (fast-jwt) and never loads jose.
+  const { SignJWT } = await import('jose');
   let builder = new SignJWT({ email: claims.email, ...(claims.role === 'admin' ? { role: 'admin' } : {}) })
     .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, typ: 'JWT' })
     .setSubject(claims.subject)

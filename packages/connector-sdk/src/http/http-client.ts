@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request as undiciRequest } from 'undici';
+import type { request as undiciRequest } from 'undici';
 import { ConnectorError, connectorErrorFromResponse } from '../errors.js';
 import { noopLogger } from '../logger.js';
 import { SDK_VERSION } from '../manifest.js';
@@ -60,6 +60,23 @@ function encodeBody(request: HttpRequest, headers: Record<string, string>): stri
   return request.body;
 }
 
+let undici: Promise<typeof undiciRequest> | undefined;
+
+/**
+ * undici (a hundred modules) is imported by the first request, not with the SDK: a process that loads
+ * connectors (the server at start, a CLI) pays for it only once one of them calls a provider.
+ */
+function loadUndici(): Promise<typeof undiciRequest> {
+  undici ??= import('undici').then(
+    (module) => module.request,
+    (error: unknown) => {
+      undici = undefined;
+      throw error;
+    },
+  );
+  return undici;
+}
+
 function backoffMs(attempt: number, cap: number): number {
   // Exponential with jitter so many connections failing together do not retry in lockstep.
   const exponential = BASE_BACKOFF_MS * 2 ** attempt;
@@ -91,10 +108,11 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     timeoutMs: number,
     operation: string,
   ): Promise<RawResponse> {
+    const send = await loadUndici();
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     try {
-      const response = await undiciRequest(url, { ...init, signal });
+      const response = await send(url, { ...init, signal });
       const text = init.method === 'HEAD' ? '' : await response.body.text();
       return { status: response.statusCode, headers: flattenHeaders(response.headers), text };
     } catch (error) {

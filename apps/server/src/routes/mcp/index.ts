@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import { actorOf } from '../../plugins/auth.js';
 import { type AuditActor, recordAuditEvent } from '../../services/audit/audit-log.js';
 import { findUserByReference } from '../../services/mcp/acting-user.js';
+import { loadMcpSdk } from '../../services/mcp/mcp-sdk.js';
 import { createMcpToolServer, type ToolCallRecord } from '../../services/mcp/mcp-tool-server.js';
 import type { McpToolPolicy } from '../../services/mcp/tool-catalog.js';
 import type { User } from '../../services/users.js';
@@ -106,7 +106,8 @@ export const mcpRoutes: FastifyPluginAsync<McpRoutesOptions> = async (app, optio
         },
         requestId: request.id,
       });
-    const server = createMcpToolServer({
+    const { WebStandardStreamableHTTPServerTransport } = await loadMcpSdk();
+    const server = await createMcpToolServer({
       name: options.name,
       version: options.version,
       context: app.engine.context,

@@ -1,20 +1,13 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
-  LATEST_PROTOCOL_VERSION,
-  ListToolsRequestSchema,
-  McpError,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ActionRunner } from '../actions/action-runner.js';
 import type { EngineContext } from '../engine-context.js';
 import { ServiceError } from '../service-error.js';
+import { loadMcpSdk } from './mcp-sdk.js';
 import { type CatalogTool, loadUserTools, type McpToolPolicy } from './tool-catalog.js';
 import { errorResult, successResult, toolFailureMessage, unusableMessage } from './tool-results.js';
 
-/** The newest MCP revision this server speaks (older ones are negotiated at `initialize`), for `GET /api`. */
-export const MCP_PROTOCOL_VERSION: string = LATEST_PROTOCOL_VERSION;
+export { MCP_PROTOCOL_VERSION } from './mcp-sdk.js';
 
 /** One `tools/call` that reached a connection, for the audit trail. */
 export interface ToolCallRecord {
@@ -54,9 +47,11 @@ function shown(name: string): string {
 /**
  * An MCP server (the SDK's low-level `Server`) whose tools are the actions of one user's active
  * connections. Built per HTTP request (stateless): the tool list is read from the database each time, so
- * it follows connections as they are connected, expire or are revoked, in every server process.
+ * it follows connections as they are connected, expire or are revoked, in every server process. The
+ * first call loads the SDK.
  */
-export function createMcpToolServer(options: McpToolServerOptions): Server {
+export async function createMcpToolServer(options: McpToolServerOptions): Promise<Server> {
+  const { Server, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } = await loadMcpSdk();
   const server = new Server(
     { name: options.name, version: options.version },
     { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },

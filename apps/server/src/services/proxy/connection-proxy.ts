@@ -6,7 +6,7 @@ import {
   type Credentials,
   parseRetryAfter,
 } from '@cfm/connector-sdk';
-import { type Dispatcher, Agent as UndiciAgent, request as undiciRequest } from 'undici';
+import type { Dispatcher, request as undiciRequest } from 'undici';
 import {
   apiBaseUrlOf,
   type ConnectionCaller,
@@ -79,17 +79,25 @@ export class ConnectionProxy {
   readonly #context: EngineContext;
   readonly #tokens: TokenManager;
   readonly #settings: ProxySettings;
-  readonly #dispatcher: Dispatcher;
+  /** undici and its connection pool, created by the first forwarded request (not at start). */
+  #undici: Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> | undefined;
 
   constructor(context: EngineContext, tokens: TokenManager, settings: Partial<ProxySettings> = {}) {
     this.#context = context;
     this.#tokens = tokens;
     this.#settings = { ...DEFAULT_PROXY_SETTINGS, ...settings };
-    this.#dispatcher = new UndiciAgent({
-      headersTimeout: this.#settings.timeoutMs,
-      bodyTimeout: this.#settings.timeoutMs,
-      connectTimeout: Math.min(this.#settings.timeoutMs, 10_000),
-    });
+  }
+
+  #loadUndici(): Promise<{ request: typeof undiciRequest; dispatcher: Dispatcher }> {
+    this.#undici ??= import('undici').then(({ Agent, request }) => ({
+      request,
+      dispatcher: new Agent({
+        headersTimeout: this.#settings.timeoutMs,
+        bodyTimeout: this.#settings.timeoutMs,
+        connectTimeout: Math.min(this.#settings.timeoutMs, 10_000),
+      }),
+    }));
+    return this.#undici;
   }
 
   get settings(): Readonly<ProxySettings> {
@@ -167,12 +175,13 @@ export class ConnectionProxy {
       },
     );
     if (body.kind === 'buffer') headers['content-length'] = String(body.data.length);
+    const undici = await this.#loadUndici();
     try {
-      return await undiciRequest(url, {
+      return await undici.request(url, {
         method: input.method,
         headers,
         body: body.kind === 'none' ? null : body.kind === 'buffer' ? body.data : body.stream,
-        dispatcher: this.#dispatcher,
+        dispatcher: undici.dispatcher,
         signal: input.signal,
       });
     } catch (error) {
@@ -181,7 +190,7 @@ export class ConnectionProxy {
   }
 
   async close(): Promise<void> {
-    await this.#dispatcher.close();
+    if (this.#undici !== undefined) await (await this.#undici).dispatcher.close();
   }
 }
 
