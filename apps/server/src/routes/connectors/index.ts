@@ -30,8 +30,9 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // The list is the same for every caller and changes only with the catalogue: the registry returns the
-  // same array until then, and its JSON is kept with it (12 KB for 16 connectors, serialised once).
-  let serialised: { views: readonly unknown[]; json: string } | undefined;
+  // same array until then, and its JSON is kept with it as bytes (12 KB for 16 connectors, serialised and
+  // UTF-8 encoded once: encoding the string on every write was a seventh of the route's time).
+  let serialised: { views: readonly unknown[]; json: Buffer } | undefined;
 
   app.get(
     '/',
@@ -51,10 +52,10 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const views = await app.connectors.list();
       let json = serialised?.views === views ? serialised.json : undefined;
       if (json === undefined) {
-        json = reply.serialize(views) as string; // the route's 200 schema, as Fastify would
+        json = Buffer.from(reply.serialize(views) as string); // the route's 200 schema, as Fastify would
         serialised = { views, json };
       }
-      // A string with a JSON content type is sent as it is: no second serialisation.
+      // Bytes with a content type are sent as they are: no second serialisation.
       return reply.type('application/json; charset=utf-8').send(json as unknown as ConnectorView[]);
     },
   );
