@@ -1,5 +1,11 @@
 import { benchDialects } from './lib/databases.mjs';
-import { CONNECTIONS, EXPECTED_CONNECTORS, seedOverHttp, serverSecrets } from './lib/http-seed.mjs';
+import {
+  CONNECTIONS,
+  EXPECTED_CONNECTORS,
+  seedOverHttp,
+  serverEnv,
+  serverSecrets,
+} from './lib/http-seed.mjs';
 import { drive } from './lib/load.mjs';
 import { summarize } from './lib/measure.mjs';
 import { importBuilt } from './lib/paths.mjs';
@@ -42,14 +48,7 @@ async function benchServer({ dialect, workers, bare, settings }) {
     server = await startProcess({
       entry: SERVER_ENTRY,
       label: `server (${dialect}, ${workers} worker(s))`,
-      env: {
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: database.url,
-        ...secrets,
-        TOKEN_REFRESH_INTERVAL_SECONDS: '3600',
-        WEB_CONCURRENCY: String(workers),
-      },
+      env: serverEnv(database.url, secrets, { WEB_CONCURRENCY: String(workers) }),
     });
     const authorization = await seedOverHttp(server.url, secrets.JWT_SECRET);
     await new Promise((resolve) => setTimeout(resolve, 300));

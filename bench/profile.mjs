@@ -5,14 +5,18 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './lib/cpu-profile.mjs';
-import { seedOverHttp, serverSecrets } from './lib/http-seed.mjs';
+import { seedOverHttp, serverEnv, serverSecrets } from './lib/http-seed.mjs';
 import { drive } from './lib/load.mjs';
 import { importBuilt, repoUrl } from './lib/paths.mjs';
 import { SERVER_ENTRY, startProcess } from './lib/processes.mjs';
 
 const [dialect = 'sqlite', ...requested] = process.argv.slice(2);
 const routes = requested.length > 0 ? requested : ['/healthz', '/api/connectors/', '/api/connections/'];
-const durationMs = Number(process.env.PROFILE_SECONDS ?? 4) * 1000;
+/** `PROFILE_SECONDS` (default 4): how long each route is driven while profiled. */
+function profileSeconds(env = process.env) {
+  return Number(env.PROFILE_SECONDS ?? 4);
+}
+const durationMs = profileSeconds() * 1000;
 const directory = fileURLToPath(
   repoUrl(`bench/results/profiles/${new Date().toISOString().replaceAll(':', '-')}`),
 );
@@ -28,13 +32,7 @@ try {
     entry: SERVER_ENTRY,
     label: `server (${dialect})`,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${directory}`],
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: database.url,
-      ...secrets,
-      TOKEN_REFRESH_INTERVAL_SECONDS: '3600',
-    },
+    env: serverEnv(database.url, secrets),
   });
   try {
     const { authorization } = await seedOverHttp(server.url, secrets.JWT_SECRET);

@@ -5,9 +5,9 @@ import { benchDialects, freshDatabase, insertInChunks } from './lib/databases.mj
 import { startProviderProcess } from './lib/fake-provider-process.mjs';
 import { summarize } from './lib/measure.mjs';
 import { collectGarbage, sampleMemory } from './lib/memory.mjs';
+import { oauthEngineFixture } from './lib/oauth-engine.mjs';
 import { importBuilt, repoUrl } from './lib/paths.mjs';
 
-const CONNECTOR_ORIGIN = 'https://acme.example';
 const MINUTE_MS = 60_000;
 /** The refresher's defaults (`TokenRefresherOptions`), passed explicitly so the baseline uses the same. */
 const CONCURRENCY = 4;
@@ -107,40 +107,13 @@ async function createScenario(dialect, size) {
         config_schema: {},
       })
       .execute();
-    const connector = {
-      id: connectorId,
-      key: 'acme',
-      source: 'package',
-      enabled: true,
-      definition: sdk.defineConnector({
-        key: 'acme',
-        name: 'Acme',
-        description: 'A generic OAuth 2 connector for the benchmark.',
-        configSchema: sdk.Type.Object({}),
-        auth: [
-          {
-            type: 'oauth2',
-            authorizeUrl: `${CONNECTOR_ORIGIN}/oauth/authorize`,
-            tokenUrl: `${CONNECTOR_ORIGIN}/oauth/token`,
-            scopes: { required: ['read'] },
-          },
-        ],
-        async check() {
-          return { identity: { accountId: 'bench', displayName: 'Bench', email: null } };
-        },
-      }),
-      client: { clientId: provider.clientId, clientSecret: provider.clientSecret },
-      missingVariables: [],
-    };
-    const context = {
-      database: database.handle,
+    const { context } = oauthEngineFixture({
+      sdk,
+      handle: database.handle,
       vault,
-      connectors: {
-        resolve: async (key) => (key === connector.key ? connector : null),
-        resolveById: async (id) => (id === connector.id ? connector : null),
-      },
-      rewriteUrl: sdk.createOriginRewriter(new Map([[CONNECTOR_ORIGIN, provider.url]])),
-    };
+      connectorId,
+      provider,
+    });
     const seedStarted = performance.now();
     const { seededExpiresAt } = await seed({ db, vault, associatedData, connectorId, provider, size });
     const seedMs = performance.now() - seedStarted;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { benchDialects } from './lib/databases.mjs';
-import { CONNECTIONS, seedOverHttp, serverSecrets, signJwt } from './lib/http-seed.mjs';
+import { CONNECTIONS, seedOverHttp, serverEnv, serverSecrets, signJwt } from './lib/http-seed.mjs';
 import { drive } from './lib/load.mjs';
 import { compareThroughput, compareTrials, summarize } from './lib/measure.mjs';
 import { importBuilt } from './lib/paths.mjs';
@@ -32,13 +32,7 @@ function startServer(label, databaseUrl, secrets) {
   return startProcess({
     entry: SERVER_ENTRY,
     label,
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: databaseUrl,
-      ...secrets,
-      TOKEN_REFRESH_INTERVAL_SECONDS: '3600',
-    },
+    env: serverEnv(databaseUrl, secrets),
   });
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateConnectorPackages } from './lib/connector-packages.mjs';
-import { serverSecrets, signJwt } from './lib/http-seed.mjs';
+import { serverEnv, serverSecrets, signJwt } from './lib/http-seed.mjs';
 import { summarize } from './lib/measure.mjs';
 import { BARE_ENTRY, SERVER_ENTRY, startProcess } from './lib/processes.mjs';
 
@@ -38,14 +38,7 @@ async function benchVariant({ variant, extraEnv, expectedLoaded, settings }) {
   const ours = {
     entry: SERVER_ENTRY,
     label: `server (${variant})`,
-    env: {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: `sqlite:///${join(folder, 'startup.db')}`,
-      ...secrets,
-      TOKEN_REFRESH_INTERVAL_SECONDS: '3600',
-      ...extraEnv,
-    },
+    env: serverEnv(`sqlite:///${join(folder, 'startup.db')}`, secrets, extraEnv),
   };
   const bare = { entry: BARE_ENTRY, env: {}, args: (port) => [String(port)], label: 'bare Fastify' };
   try {

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { benchDialects, freshDatabase } from './lib/databases.mjs';
 import { compareTrials, timeTrials } from './lib/measure.mjs';
+import { oauthEngineFixture } from './lib/oauth-engine.mjs';
 import { importBuilt } from './lib/paths.mjs';
 
 const CALLERS = 50;
-const CONNECTOR_ORIGIN = 'https://acme.example';
 const MINUTE_MS = 60_000;
 
 /** The engine context of `services/test/engine-fixture.ts`, rebuilt from `dist`: one user, one connection. */
@@ -43,40 +43,13 @@ async function createEngine(dialect) {
       .insertInto('connections')
       .values({ id: connectionId, user_id: userId, connector_id: connectorId, config: {}, status: 'active' })
       .execute();
-    const connector = {
-      id: connectorId,
-      key: 'acme',
-      source: 'package',
-      enabled: true,
-      definition: sdk.defineConnector({
-        key: 'acme',
-        name: 'Acme',
-        description: 'A generic OAuth 2 connector for the benchmark.',
-        configSchema: sdk.Type.Object({}),
-        auth: [
-          {
-            type: 'oauth2',
-            authorizeUrl: `${CONNECTOR_ORIGIN}/oauth/authorize`,
-            tokenUrl: `${CONNECTOR_ORIGIN}/oauth/token`,
-            scopes: { required: ['read'] },
-          },
-        ],
-        async check() {
-          return { identity: { accountId: 'bench', displayName: 'Bench', email: null } };
-        },
-      }),
-      client: { clientId: provider.clientId, clientSecret: provider.clientSecret },
-      missingVariables: [],
-    };
-    const context = {
-      database: database.handle,
+    const { context } = oauthEngineFixture({
+      sdk,
+      handle: database.handle,
       vault,
-      connectors: {
-        resolve: async (key) => (key === connector.key ? connector : null),
-        resolveById: async (id) => (id === connector.id ? connector : null),
-      },
-      rewriteUrl: sdk.createOriginRewriter(new Map([[CONNECTOR_ORIGIN, provider.url]])),
-    };
+      connectorId,
+      provider,
+    });
     const issued = provider.issueTokensDirectly({ scopes: ['read'] });
     await new CredentialStore(vault).save(db, connectionId, issued.credentials, new Date());
     return {

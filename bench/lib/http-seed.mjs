@@ -13,6 +13,21 @@ export function serverSecrets() {
   };
 }
 
+/**
+ * The environment of a server under test: production mode, warnings only in the log, the refresher all but
+ * idle (it would compete with the load), plus `extra` (`WEB_CONCURRENCY`, `CONNECTORS_DIR`…).
+ */
+export function serverEnv(databaseUrl, secrets, extra = {}) {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    ...secrets,
+    TOKEN_REFRESH_INTERVAL_SECONDS: '3600',
+    ...extra,
+  };
+}
+
 /** An HS256 JWT with the claims the server requires (`sub`, `email`, `exp`; `role` for admins). */
 export function signJwt(secret, { subject, email, role = 'user', ttlSeconds = 3600 }) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
