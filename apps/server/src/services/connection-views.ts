@@ -64,3 +64,17 @@ export function toConnectionView(row: ConnectionViewRow): ConnectionView {
     updated_at: iso(row.updated_at) as string,
   };
 }
+
+/**
+ * The total of a list page: a page that is not full tells it by itself (offset + its rows), and so does
+ * an empty first page (0); a full page, or an empty one past the start, asks `count`.
+ */
+export async function pageTotal(
+  rowCount: number,
+  page: { limit: number; offset: number },
+  count: () => Promise<number>,
+): Promise<number> {
+  if (rowCount > 0 && rowCount < page.limit) return page.offset + rowCount;
+  if (rowCount === 0 && page.offset === 0) return 0;
+  return count();
+}

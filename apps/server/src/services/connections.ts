@@ -16,7 +16,12 @@ import type {
   ListConnectionsInput,
 } from '../schemas/connection.js';
 import { validateConfigData } from './config-validation.js';
-import { type ConnectionViewRow, connectionViewQuery, toConnectionView } from './connection-views.js';
+import {
+  type ConnectionViewRow,
+  connectionViewQuery,
+  pageTotal,
+  toConnectionView,
+} from './connection-views.js';
 import type { ConnectorRegistry } from './connector-registry.js';
 import type { ResolvedConnector } from './connector-resolver.js';
 import { CredentialStore } from './credential-store.js';
@@ -168,15 +173,10 @@ export async function listConnections(
     offset,
   };
   const rows = await queries.page.execute(parameters);
-  let total: number;
-  if (rows.length > 0 && rows.length < limit) {
-    total = offset + rows.length;
-  } else if (rows.length === 0 && offset === 0) {
-    total = 0;
-  } else {
+  const total = await pageTotal(rows.length, { limit, offset }, async () => {
     const [count] = await queries.count.execute(parameters);
-    total = Number(count?.total ?? 0);
-  }
+    return Number(count?.total ?? 0);
+  });
   return { items: rows.map(toConnectionView), total, limit, offset };
 }
 

@@ -59,6 +59,24 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    it('counts the total beyond a full page, with each filter (the count joins what the filter names)', async () => {
+      const total = async (query: string) => {
+        const response = await h.call(reader, 'GET', `/api/connections/?limit=1${query}`);
+        expect(response.statusCode, response.body).toBe(200);
+        const body = response.json<Listed>();
+        expect(body.items).toHaveLength(1);
+        return body.total;
+      };
+      expect(await total('')).toBe(3);
+      expect(await total('&user=BOB%40example.com')).toBe(2);
+      expect(await total('&user=sk%7Cbob')).toBe(2);
+      expect(await total('&connector=read-one')).toBe(2);
+      expect(await total('&user=sk%7Cbob&connector=read-one')).toBe(1);
+      expect(await total('&status=pending')).toBe(3);
+      const pastEnd = await h.call(reader, 'GET', '/api/connections/?limit=1&offset=5&connector=read-one');
+      expect(pastEnd.json<Listed>()).toMatchObject({ items: [], total: 2 });
+    });
+
     it('filters by ?user= as an email (any case) or a JWT sub; an unknown user has no connections', async () => {
       const ids = async (user: string, extra = '') => {
         const response = await h.call(

@@ -1,6 +1,7 @@
-import type { DatabaseHandle } from '@cfm/db';
+import type { Database, DatabaseHandle } from '@cfm/db';
+import type { ExpressionBuilder } from 'kysely';
 import type { ConnectionView, ListConnectionsInput } from '../../schemas/connection.js';
-import { connectionViewQuery, toConnectionView } from '../connection-views.js';
+import { connectionViewQuery, pageTotal, toConnectionView } from '../connection-views.js';
 
 /** Whose connection it is, as a back-end service sees it. */
 export interface ConnectionOwner {
@@ -14,6 +15,12 @@ export type OwnedConnectionView = ConnectionView & { user: ConnectionOwner };
 export interface AnyUsersConnectionsQuery extends ListConnectionsInput {
   /** A user's email (any case) or JWT `sub`; an unknown user simply has no connections. */
   user?: string;
+}
+
+/** A user named by email (any case) or JWT `sub`. */
+function isUser(user: string) {
+  return (eb: ExpressionBuilder<Database, 'users'>) =>
+    eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]);
 }
 
 function ownedConnectionQuery(database: DatabaseHandle) {
@@ -46,11 +53,7 @@ export async function listAnyUsersConnections(
   const offset = query.offset ?? 0;
   const { user, connector, status } = query;
   let filtered = ownedConnectionQuery(database);
-  if (user !== undefined) {
-    filtered = filtered.where((eb) =>
-      eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]),
-    );
-  }
+  if (user !== undefined) filtered = filtered.where(isUser(user));
   if (connector !== undefined) filtered = filtered.where('connectors.key', '=', connector);
   if (status !== undefined) filtered = filtered.where('connections.status', '=', status);
   const rows = await filtered
@@ -59,17 +62,10 @@ export async function listAnyUsersConnections(
     .limit(limit)
     .offset(offset)
     .execute();
-  let total: number;
-  if (rows.length > 0 && rows.length < limit) {
-    total = offset + rows.length;
-  } else if (rows.length === 0 && offset === 0) {
-    total = 0;
-  } else {
+  const total = await pageTotal(rows.length, { limit, offset }, async () => {
     let counted = database.db.selectFrom('connections');
     if (user !== undefined) {
-      counted = counted
-        .innerJoin('users', 'users.id', 'connections.user_id')
-        .where((eb) => eb.or([eb('users.email', '=', user.toLowerCase()), eb('users.subject', '=', user)]));
+      counted = counted.innerJoin('users', 'users.id', 'connections.user_id').where(isUser(user));
     }
     if (connector !== undefined) {
       counted = counted
@@ -78,8 +74,8 @@ export async function listAnyUsersConnections(
     }
     if (status !== undefined) counted = counted.where('connections.status', '=', status);
     const count = await counted.select((eb) => eb.fn.countAll().as('total')).executeTakeFirstOrThrow();
-    total = Number(count.total);
-  }
+    return Number(count.total);
+  });
   return { items: rows.map(toOwnedView), total, limit, offset };
 }
 
