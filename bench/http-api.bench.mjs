@@ -6,7 +6,7 @@ import {
   serverEnv,
   serverSecrets,
 } from './lib/http-seed.mjs';
-import { drive } from './lib/load.mjs';
+import { drive, LOAD_GENERATOR } from './lib/load.mjs';
 import { summarize } from './lib/measure.mjs';
 import { importBuilt } from './lib/paths.mjs';
 import { BARE_ENTRY, SERVER_ENTRY, startProcess } from './lib/processes.mjs';
@@ -34,8 +34,9 @@ const megabytes = (bytes) => bytes / 2 ** 20;
 
 /**
  * The real server as a process (`node apps/server/dist/server.js`, `NODE_ENV=production`,
- * `LOG_LEVEL=warn`) on a fresh database, seeded through its API, driven over HTTP by autocannon from
- * this process; the baseline is a bare Fastify process answering `/healthz`, measured in the same rounds.
+ * `LOG_LEVEL=warn`) on a fresh database, seeded through its API, driven over HTTP by wrk (autocannon from
+ * this process when wrk is not installed: see `lib/load.mjs`); the baseline is a bare Fastify process
+ * answering `/healthz`, measured in the same rounds.
  * Rounds go bare, route 1, 2, 3, bare, route 3, 2, 1, bare…: each route's round is compared with the
  * mean of the two bare runs around it, so drift hits both sides.
  */
@@ -96,7 +97,7 @@ async function benchServer({ dialect, workers, bare, settings }) {
       return {
         benchmark: 'http',
         variant: `${route.label} ${dialect}${workers > 1 ? ` ${workers} workers` : ''}`,
-        labels: { ours: `autocannon -c 50 ${route.path}`, baseline: 'bare Fastify /healthz' },
+        labels: { ours: `${LOAD_GENERATOR} -c 50 ${route.path}`, baseline: 'bare Fastify /healthz' },
         unit: 'req/s',
         ours: summarize(oursRps),
         baseline: summarize(bareRps),

@@ -1,6 +1,6 @@
 // Where a route's time goes: `node bench/profile.mjs [sqlite|postgres] [route …]` (needs a build).
 // Starts the real server with `--cpu-prof` (production mode, one process), seeds it as `http-api` does,
-// drives each route with autocannon (50 connections, 4 s), stops it, and prints the self time of the
+// drives each route with wrk (autocannon without it; 50 connections, 4 s), stops it, and prints the self time of the
 // server's CPU during each route's load by owner and by function. Profiles stay in bench/results/profiles.
 import { mkdirSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -116,6 +116,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   await app.register(requestInputPlugin);
   await app.register(dbPlugin, {
     url: config.databaseUrl,
+    namedStatements: config.databaseNamedStatements,
     ...(options.database ? { handle: options.database } : {}),
   });
   await app.register(corsPlugin, { origins: [config.frontendBaseUrl, config.backendBaseUrl] });

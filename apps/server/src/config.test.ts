@@ -42,6 +42,18 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.jwt)).toBe(true);
   });
 
+  it('sends named statements to PostgreSQL unless DATABASE_NAMED_STATEMENTS says no, and refuses other words', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ ...BASE, ...env }, { dotenv: false, rootDir: '/srv/cfm' });
+    expect(load({}).databaseNamedStatements).toBe(true);
+    expect(load({ DATABASE_NAMED_STATEMENTS: 'true' }).databaseNamedStatements).toBe(true);
+    expect(load({ DATABASE_NAMED_STATEMENTS: 'off' }).databaseNamedStatements).toBe(false);
+    expect(load({ DATABASE_NAMED_STATEMENTS: 'false' }).databaseNamedStatements).toBe(false);
+    expect(() => load({ DATABASE_NAMED_STATEMENTS: 'sometimes' })).toThrow(
+      'DATABASE_NAMED_STATEMENTS must be true or false',
+    );
+  });
+
   it('listens on loopback outside production and on every interface in production, unless HOST says', () => {
     const load = (env: Record<string, string>) =>
       loadConfig({ ...BASE, ...env }, { dotenv: false, rootDir: '/srv/cfm' });

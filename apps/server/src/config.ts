@@ -46,6 +46,11 @@ export interface AppConfig {
   port: number;
   /** Relative SQLite paths are already resolved against {@link rootDir}. */
   databaseUrl: string;
+  /**
+   * `DATABASE_NAMED_STATEMENTS` (default true): PostgreSQL parses and plans the hot queries once per
+   * connection. Off behind a pooler that cannot keep a prepared statement across transactions.
+   */
+  databaseNamedStatements: boolean;
   /** `JWT_MAX_AGE` (default 24 h) bounds `exp - iat`; `JWT_CLOCK_SKEW_SECONDS` (30) bounds `iat`/`nbf` ahead of now. */
   jwt: {
     secret: string;
@@ -202,6 +207,7 @@ const ENV_NAMES = [
   'NODE_ENV',
   'LOG_LEVEL',
   'DATABASE_URL',
+  'DATABASE_NAMED_STATEMENTS',
   'APP_NAME',
   'JWT_SECRET',
   'JWT_ISSUER',
@@ -268,6 +274,7 @@ function buildConfig(
     host: env.HOST ?? (nodeEnv === 'production' ? DEFAULTS.PRODUCTION_HOST : DEFAULTS.HOST),
     port,
     databaseUrl: resolveDatabaseUrl(env.DATABASE_URL ?? DEFAULTS.DATABASE_URL, rootDir),
+    databaseNamedStatements: !/^(?:false|0|no|off)$/.test(env.DATABASE_NAMED_STATEMENTS ?? 'true'),
     jwt: {
       secret: env.JWT_SECRET,
       maxAgeSeconds:

@@ -24,7 +24,10 @@ async function migrate(
 ): Promise<{ handle: DatabaseHandle; applied: string[] }> {
   let handle: DatabaseHandle;
   try {
-    handle = createDatabase(config.databaseUrl, { onPoolError: (error) => reportPoolError(error) });
+    handle = createDatabase(config.databaseUrl, {
+      namedStatements: config.databaseNamedStatements,
+      onPoolError: (error) => reportPoolError(error),
+    });
   } catch (error) {
     if (error instanceof DatabaseUrlError)
       fail(`Configuration error: DATABASE_URL is not valid: ${error.message}`);

@@ -4,7 +4,9 @@ import type SqliteDatabase from 'better-sqlite3';
 import { Kysely, type Dialect as KyselyDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type pg from 'pg';
 import { type ChangeFeed, postgresChangeFeed, sqliteChangeFeed } from './change-feed.js';
+import { sqliteDataGeneration } from './data-generation.js';
 import type { Database } from './database.js';
+import { sendNamedStatements } from './named-statements.js';
 import { type Dialect, parseDatabaseUrl } from './parse-database-url.js';
 import { StatementCachingDatabase } from './statement-cache.js';
 import { ValueConventionPlugin } from './value-convention-plugin.js';
@@ -23,6 +25,13 @@ export interface DatabaseHandle {
    * the caller closes it. On PostgreSQL it holds one connection of its own.
    */
   watchConnectors(options?: { onError?: (error: Error) => void }): ChangeFeed;
+  /**
+   * SQLite: a number that moves whenever any row may have changed, by this process or another (see
+   * `sqliteDataGeneration`), so what was read under one number may be answered again while it holds; read
+   * it before the rows. PostgreSQL: always `undefined` (telling would cost a round trip, which is what a
+   * read costs): nothing may be reused on its word.
+   */
+  generation(): number | undefined;
 }
 
 export interface PoolStats {
@@ -45,6 +54,12 @@ export interface CreateDatabaseOptions {
    * process; the default emits a process warning.
    */
   onPoolError?: (error: Error) => void;
+  /**
+   * PostgreSQL: send the queries of `prepareQuery` as named (server-side prepared) statements, parsed and
+   * planned once per connection. Default true. Turn it off behind a pooler that cannot keep a statement
+   * across transactions (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  namedStatements?: boolean;
 }
 
 /**
@@ -68,6 +83,8 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
     plugins: [new ValueConventionPlugin(parsed.dialect)],
   });
   let closed: Promise<void> | undefined;
+  const generation =
+    parsed.dialect === 'sqlite' ? sqliteDataGeneration(() => sqlite.opened) : () => undefined;
   return {
     db,
     dialect: parsed.dialect,
@@ -86,6 +103,7 @@ export function createDatabase(url: string, options: CreateDatabaseOptions = {})
         ? postgresChangeFeed({ connectionString: parsed.connectionString!, ...watchOptions })
         : sqliteChangeFeed(() => sqlite.opened);
     },
+    generation,
   };
 }
 
@@ -107,7 +125,10 @@ function createPostgresDialect(
     const report = reportOncePerClient(options.onPoolError ?? warnPoolError);
     // The pool listens to its idle clients only: a client checked out by a query (or a transaction) that
     // loses its backend emits 'error' with no listener, which ends the process. So every client gets one.
-    pool.on('connect', (client) => client.on('error', (error: Error) => report(client, error)));
+    pool.on('connect', (client) => {
+      client.on('error', (error: Error) => report(client, error));
+      if (options.namedStatements !== false) sendNamedStatements(client);
+    });
     pool.on('error', (error, client) => report(client, error));
     return pool;
   };

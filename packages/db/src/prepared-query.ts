@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { nameStatement } from './named-statements.js';
 
 /** Marks where a named parameter goes; only ever seen by {@link prepareQuery} while it compiles. */
 function placeholder(name: string): string {
@@ -55,6 +56,7 @@ export function prepareQuery<DB, P extends Record<string, string | number | null
       throw new Error(`prepareQuery: parameter "${String(name)}" was read but is not a value of the query`);
     }
   }
+  nameStatement(compiled.sql); // PostgreSQL: parsed and planned once per connection (see named-statements)
   return {
     sql: compiled.sql,
     async execute(parameters) {

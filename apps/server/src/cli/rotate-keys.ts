@@ -11,7 +11,7 @@ import { failOn } from './exit-with.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const vault = new CredentialsVault(config.encryptionKeys);
-  const handle = createDatabase(config.databaseUrl);
+  const handle = createDatabase(config.databaseUrl, { namedStatements: config.databaseNamedStatements });
   try {
     const result = await rotateKeys(handle.db, vault);
     const lines = [

@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   }
   if (!['create', 'list', 'revoke'].includes(command)) fail(`Unknown command "${command}"\n${USAGE}`);
   const config = loadConfig();
-  const handle = createDatabase(config.databaseUrl);
+  const handle = createDatabase(config.databaseUrl, { namedStatements: config.databaseNamedStatements });
   try {
     if (command === 'create') await create(handle, values).catch(explainMissingTable);
     else if (command === 'list') await list(handle).catch(explainMissingTable);

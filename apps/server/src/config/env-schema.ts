@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
     ),
   ),
   DATABASE_URL: text('must not be empty'),
+  DATABASE_NAMED_STATEMENTS: text('must be true or false', { pattern: BOOLEAN_PATTERN }),
   APP_NAME: text('must be 1 to 100 characters', { maxLength: 100 }),
   JWT_SECRET: text('must be at least 32 characters', { minLength: 32 }),
   JWT_ISSUER: text('must not be empty'),

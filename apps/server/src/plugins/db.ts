@@ -12,6 +12,8 @@ export interface DbPluginOptions {
   /** A handle the caller owns (and closes); otherwise one is opened from `url` and closed with the app. */
   handle?: DatabaseHandle;
   url: string;
+  /** PostgreSQL: send `prepareQuery`'s queries as named statements (`DATABASE_NAMED_STATEMENTS`). */
+  namedStatements?: boolean;
 }
 
 /** Decorates `app.db`. Opening does not connect to PostgreSQL yet: `/readyz` tells whether it answers. */
@@ -21,6 +23,7 @@ export const dbPlugin = fp<DbPluginOptions>(
     const handle =
       options.handle ??
       createDatabase(options.url, {
+        namedStatements: options.namedStatements ?? true,
         // A lost connection is replaced on the next query; requests using it answered 503.
         onPoolError: (error) =>
           app.log.warn({ err: error }, 'PostgreSQL connection lost: the pool opens a new one'),

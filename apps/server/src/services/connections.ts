@@ -26,6 +26,7 @@ import type { ConnectorRegistry } from './connector-registry.js';
 import type { ResolvedConnector } from './connector-resolver.js';
 import { CredentialStore } from './credential-store.js';
 import type { CredentialsVault } from './credentials-vault.js';
+import { GenerationCache } from './generation-cache.js';
 import { isUniqueViolation } from './unique-violation.js';
 
 export interface ConnectionsContext {
@@ -113,6 +114,13 @@ interface ListQueries {
   count: PreparedQuery<ListParameters, { total: number | string | bigint }>;
 }
 
+/**
+ * Pages answered while nothing in the database changed (SQLite only, see `DatabaseHandle.generation`):
+ * a front-end polls this list, and on SQLite the query is most of the request. Pages hold no secret.
+ */
+const LISTED_PAGES_KEPT = 500;
+const listedPages = new WeakMap<DatabaseHandle, GenerationCache<ConnectionListView>>();
+
 /** Per database and filter combination (four at most): built and compiled once. */
 const listQueries = new WeakMap<DatabaseHandle, Map<string, ListQueries>>();
 
@@ -155,7 +163,8 @@ function listQueriesFor(database: DatabaseHandle, byConnector: boolean, byStatus
  * One page of the user's connections, newest first. A page that is not full tells the total by itself
  * (offset + its rows): a user has at most one connection per connector, so that is the usual case and
  * costs one query; a full page, or an empty one past the start, costs a count. The queries are compiled
- * once (see `prepareQuery`).
+ * once (see `prepareQuery`). On SQLite a page is answered again from memory until anything in the
+ * database changes (any process, this one included: see `GenerationCache`).
  */
 export async function listConnections(
   database: DatabaseHandle,
@@ -164,7 +173,6 @@ export async function listConnections(
 ): Promise<ConnectionListView> {
   const limit = query.limit ?? 20;
   const offset = query.offset ?? 0;
-  const queries = listQueriesFor(database, query.connector !== undefined, query.status !== undefined);
   const parameters: ListParameters = {
     userId,
     connector: query.connector ?? '',
@@ -172,12 +180,28 @@ export async function listConnections(
     limit,
     offset,
   };
+  let pages = listedPages.get(database);
+  if (pages === undefined) {
+    pages = new GenerationCache(LISTED_PAGES_KEPT);
+    listedPages.set(database, pages);
+  }
+  // Before the rows: a write after this moment moves the generation and the page below is not kept.
+  const generation = database.generation();
+  const key = JSON.stringify([userId, query.connector ?? null, query.status ?? null, limit, offset]);
+  const kept = pages.get(generation, key);
+  if (kept !== undefined) return kept;
+  const queries = listQueriesFor(database, query.connector !== undefined, query.status !== undefined);
   const rows = await queries.page.execute(parameters);
   const total = await pageTotal(rows.length, { limit, offset }, async () => {
     const [count] = await queries.count.execute(parameters);
     return Number(count?.total ?? 0);
   });
-  return { items: rows.map(toConnectionView), total, limit, offset };
+  // Frozen: a kept page is answered to later requests (and its JSON kept with it), so nobody may change it.
+  const page: ConnectionListView = { items: rows.map(toConnectionView), total, limit, offset };
+  Object.freeze(page.items);
+  Object.freeze(page);
+  pages.set(generation, key, page);
+  return page;
 }
 
 export async function getConnection(

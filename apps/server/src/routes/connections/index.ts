@@ -16,6 +16,7 @@ import {
   getAnyUsersConnection,
   listAnyUsersConnections,
 } from '../../services/service-keys/connections-read.js';
+import { keptJson } from '../kept-json.js';
 import {
   ConnectionIdParams,
   CreateConnectionBody,
@@ -43,6 +44,8 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
   // Authenticate before the body is read and validated: an anonymous caller learns nothing of the schema.
   app.addHook('onRequest', app.authenticate);
+  // A user's page is the same object while the database is unchanged (SQLite): its JSON is kept with it.
+  const sendPage = keptJson();
 
   app.get(
     '/',
@@ -64,7 +67,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       if (request.principal?.type === 'service') return listAnyUsersConnections(app.db, request.query);
       if (request.query.user !== undefined) {
         throw new AppError(
@@ -72,7 +75,7 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'The user filter is for service keys with the scope "connections:read": a user token lists its own connections',
         );
       }
-      return listConnections(app.db, request.user!.id, request.query);
+      return sendPage(reply, await listConnections(app.db, request.user!.id, request.query));
     },
   );
 

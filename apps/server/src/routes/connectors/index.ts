@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.js';
 import { actorOf } from '../../plugins/auth.js';
-import type { ConnectorView } from '../../schemas/connector.js';
 import { BEARER_SECURITY, errorResponses } from '../../schemas/error-response.js';
 import { recordAuditEvent } from '../../services/audit/audit-log.js';
 import {
@@ -11,6 +10,7 @@ import {
   deleteCustomConnector,
   updateConnector,
 } from '../../services/connector-admin.js';
+import { keptJson } from '../kept-json.js';
 import {
   ConnectorKeyParams,
   ConnectorList,
@@ -30,9 +30,8 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   // The list is the same for every caller and changes only with the catalogue: the registry returns the
-  // same array until then, and its JSON is kept with it as bytes (12 KB for 16 connectors, serialised and
-  // UTF-8 encoded once: encoding the string on every write was a seventh of the route's time).
-  let serialised: { views: readonly unknown[]; json: Buffer } | undefined;
+  // same array until then, and its JSON (12 KB for 16 connectors) is kept with it as bytes.
+  const sendList = keptJson();
 
   app.get(
     '/',
@@ -48,16 +47,7 @@ export const connectorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ConnectorList, ...errorResponses(401, 500, 503) },
       },
     },
-    async (_request, reply) => {
-      const views = await app.connectors.list();
-      let json = serialised?.views === views ? serialised.json : undefined;
-      if (json === undefined) {
-        json = Buffer.from(reply.serialize(views) as string); // the route's 200 schema, as Fastify would
-        serialised = { views, json };
-      }
-      // Bytes with a content type are sent as they are: no second serialisation.
-      return reply.type('application/json; charset=utf-8').send(json as unknown as ConnectorView[]);
-    },
+    async (_request, reply) => sendList(reply, await app.connectors.list()),
   );
 
   app.get(
