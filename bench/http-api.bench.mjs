@@ -9,7 +9,7 @@ import {
 import { drive, LOAD_GENERATOR } from './lib/load.mjs';
 import { summarize } from './lib/measure.mjs';
 import { importBuilt } from './lib/paths.mjs';
-import { BARE_ENTRY, SERVER_ENTRY, startProcess } from './lib/processes.mjs';
+import { BARE_ENTRY, SERVER_ENTRY, SERVER_NODE_ARGS, startProcess } from './lib/processes.mjs';
 
 const ROUTES = [
   { path: '/healthz', label: '/healthz', authenticated: false },
@@ -48,6 +48,7 @@ async function benchServer({ dialect, workers, bare, settings }) {
   try {
     server = await startProcess({
       entry: SERVER_ENTRY,
+      nodeArgs: SERVER_NODE_ARGS,
       label: `server (${dialect}, ${workers} worker(s))`,
       env: serverEnv(database.url, secrets, { WEB_CONCURRENCY: String(workers) }),
     });

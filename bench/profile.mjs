@@ -8,7 +8,7 @@ import { summarizeProfile } from './lib/cpu-profile.mjs';
 import { seedOverHttp, serverEnv, serverSecrets } from './lib/http-seed.mjs';
 import { drive } from './lib/load.mjs';
 import { importBuilt, repoUrl } from './lib/paths.mjs';
-import { SERVER_ENTRY, startProcess } from './lib/processes.mjs';
+import { SERVER_ENTRY, SERVER_NODE_ARGS, startProcess } from './lib/processes.mjs';
 
 const [dialect = 'sqlite', ...requested] = process.argv.slice(2);
 const routes = requested.length > 0 ? requested : ['/healthz', '/api/connectors/', '/api/connections/'];
@@ -31,7 +31,7 @@ try {
   const server = await startProcess({
     entry: SERVER_ENTRY,
     label: `server (${dialect})`,
-    nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${directory}`],
+    nodeArgs: [...SERVER_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${directory}`],
     env: serverEnv(database.url, secrets),
   });
   try {

@@ -4,7 +4,7 @@ import { CONNECTIONS, seedOverHttp, serverEnv, serverSecrets, signJwt } from './
 import { drive } from './lib/load.mjs';
 import { compareThroughput, compareTrials, summarize } from './lib/measure.mjs';
 import { importBuilt } from './lib/paths.mjs';
-import { SERVER_ENTRY, startProcess } from './lib/processes.mjs';
+import { SERVER_ENTRY, SERVER_NODE_ARGS, startProcess } from './lib/processes.mjs';
 import { bulkEmail, bulkLoad, bulkSubject, listQueryClient } from './lib/scale-seed.mjs';
 
 const ROUTE = '/api/connections/';
@@ -31,6 +31,7 @@ async function checkList(url, headers, label) {
 function startServer(label, databaseUrl, secrets) {
   return startProcess({
     entry: SERVER_ENTRY,
+    nodeArgs: SERVER_NODE_ARGS,
     label,
     env: serverEnv(databaseUrl, secrets),
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { generateConnectorPackages } from './lib/connector-packages.mjs';
 import { serverEnv, serverSecrets, signJwt } from './lib/http-seed.mjs';
 import { summarize } from './lib/measure.mjs';
-import { BARE_ENTRY, SERVER_ENTRY, startProcess } from './lib/processes.mjs';
+import { BARE_ENTRY, SERVER_ENTRY, SERVER_NODE_ARGS, startProcess } from './lib/processes.mjs';
 
 const GENERATED_PACKAGES = 200;
 const BUNDLED = 6;
@@ -37,6 +37,7 @@ async function benchVariant({ variant, extraEnv, expectedLoaded, settings }) {
   const secrets = serverSecrets();
   const ours = {
     entry: SERVER_ENTRY,
+    nodeArgs: SERVER_NODE_ARGS,
     label: `server (${variant})`,
     env: serverEnv(`sqlite:///${join(folder, 'startup.db')}`, secrets, extraEnv),
   };

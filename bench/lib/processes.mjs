@@ -7,7 +7,20 @@ import { fileURLToPath } from 'node:url';
 import { repoUrl } from './paths.mjs';
 
 export const SERVER_ENTRY = fileURLToPath(repoUrl('apps/server/dist/server.js'));
+/**
+ * The Node flags of the server's start command (`apps/server/package.json` `start`, which the README's
+ * systemd and container examples repeat): the benchmarks start the server as a deployment does.
+ */
+export const SERVER_NODE_ARGS = startCommandFlags();
 export const BARE_ENTRY = fileURLToPath(new URL('./bare-fastify.mjs', import.meta.url));
+
+function startCommandFlags() {
+  const { scripts } = JSON.parse(readFileSync(repoUrl('apps/server/package.json'), 'utf8'));
+  const match = /^node((?: --[\w-]+(?:=\S+)?)*) dist\/server\.js$/.exec(scripts.start);
+  if (match === null)
+    throw new Error(`apps/server start script is not "node [flags] dist/server.js": ${scripts.start}`);
+  return match[1].trim().split(' ').filter(Boolean);
+}
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;

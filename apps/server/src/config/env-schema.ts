@@ -1,4 +1,3 @@
-import { Ajv } from 'ajv';
 import { type Static, Type } from 'typebox';
 
 /**
@@ -127,23 +126,63 @@ export const EnvSchema = Type.Object({
 
 export type Env = Static<typeof EnvSchema>;
 
-const ajv = new Ajv({ allErrors: false, strict: true });
-ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
-const validateEnv = ajv.compile<Env>(EnvSchema);
+/** One property of {@link EnvSchema} as JSON Schema: a string with bounds, or a choice of string constants. */
+interface ValueSchema {
+  type?: string;
+  const?: unknown;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  anyOf?: ValueSchema[];
+}
+
+// The keywords `accepts` knows. Another one in EnvSchema is a programming error, not a rule to skip
+// silently: checking a variable whose schema uses it throws (as Ajv's strict mode did when compiling), and
+// `env-schema.test.ts`, which sets every variable, fails.
+const KNOWN_KEYWORDS = new Set(['type', 'const', 'minLength', 'maxLength', 'pattern', 'anyOf', 'x-message']);
+const patterns = new Map<string, RegExp>();
 
 /**
- * Checks the variables against {@link EnvSchema}. Returns the first problem as `VARIABLE message`,
- * or undefined when every variable is acceptable.
+ * Whether `value` satisfies `schema`, with Ajv's semantics: lengths in code points, patterns as `u`
+ * regular expressions. Interpreted rather than compiled: compiling the schema with Ajv cost 50-100 ms of
+ * every start, and TypeBox's `Value` module loads about 300 modules more (`env-schema.test.ts` checks the
+ * two agree with Ajv).
+ */
+function accepts(schema: ValueSchema, value: unknown): boolean {
+  for (const keyword of Object.keys(schema)) {
+    if (!KNOWN_KEYWORDS.has(keyword)) throw new Error(`EnvSchema: unsupported keyword "${keyword}"`);
+  }
+  if (schema.anyOf !== undefined) return schema.anyOf.some((choice) => accepts(choice, value));
+  if (schema.type !== 'string' || typeof value !== 'string') return false;
+  if (schema.const !== undefined && value !== schema.const) return false;
+  if (schema.minLength !== undefined || schema.maxLength !== undefined) {
+    const length = [...value].length; // code points, as Ajv counts (a surrogate pair is one character)
+    if (length < (schema.minLength ?? 0) || length > (schema.maxLength ?? Number.POSITIVE_INFINITY))
+      return false;
+  }
+  if (schema.pattern !== undefined) {
+    let pattern = patterns.get(schema.pattern);
+    if (pattern === undefined) {
+      pattern = new RegExp(schema.pattern, 'u');
+      patterns.set(schema.pattern, pattern);
+    }
+    if (!pattern.test(value)) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks the variables against {@link EnvSchema}, in the schema's order. Returns the first problem as
+ * `VARIABLE message`, or undefined when every variable is acceptable. Variables the schema does not name
+ * are ignored.
  */
 export function findEnvProblem(env: Record<string, string>): string | undefined {
-  if (validateEnv(env)) {
-    return undefined;
+  const properties = EnvSchema.properties as Record<string, ValueSchema & { 'x-message'?: string }>;
+  for (const [variable, schema] of Object.entries(properties)) {
+    const value = env[variable];
+    if (value !== undefined && !accepts(schema, value)) {
+      return `${variable} ${schema['x-message'] ?? 'is not valid'}`;
+    }
   }
-  const error = validateEnv.errors?.[0];
-  const variable = error?.instancePath.split('/')[1];
-  if (variable === undefined) {
-    return 'the environment is not valid';
-  }
-  const property = (EnvSchema.properties as Record<string, { 'x-message'?: string }>)[variable];
-  return `${variable} ${property?.['x-message'] ?? error?.message ?? 'is not valid'}`;
+  return undefined;
 }
