@@ -3,6 +3,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+
+/** Latencies to 0.1 ms (wrk reports microseconds, and a median of two is a mean). */
+const milliseconds = (value) => `${Math.round(value * 10) / 10} ms`;
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const precise = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 
@@ -67,8 +70,8 @@ export function printHttpTables(results) {
         number.format(row.oursRps),
         number.format(row.bareRps),
         `${(row.share * 100).toFixed(1)}%${failures?.length ? '  FAILED' : ''}`,
-        `${row.p50Ms} ms`,
-        `${row.p99Ms} ms`,
+        milliseconds(row.p50Ms),
+        milliseconds(row.p99Ms),
         `${row.idleRssMb.toFixed(0)} MB`,
         `${row.peakRssMb.toFixed(0)} MB`,
       ]),
@@ -125,8 +128,8 @@ function printScaleTable(results) {
         row.list,
         number.format(row.rows),
         number.format(row.rps),
-        `${row.p50Ms} ms`,
-        `${row.p99Ms} ms`,
+        milliseconds(row.p50Ms),
+        milliseconds(row.p99Ms),
         `${formatRatio(ratio)}${failures?.length ? '  FAILED' : ''}`,
         `${precise.format(row.p50Ratio)}x`,
         `${precise.format(row.p99Ratio)}x`,
