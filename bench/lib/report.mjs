@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-
 /** Latencies to 0.1 ms (wrk reports microseconds, and a median of two is a mean). */
 const milliseconds = (value) => `${Math.round(value * 10) / 10} ms`;
 const number = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
