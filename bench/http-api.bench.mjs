@@ -58,7 +58,7 @@ async function benchServer({ dialect, workers, bare, settings }) {
 
     const run = (target, durationMs) =>
       target === 'bare'
-        ? drive({ url: `${bare.url}/healthz`, durationMs })
+        ? drive({ url: `${bare.url}/healthz`, durationMs, cpuPid: bare.pid })
         : drive({
             url: `${server.url}${target.path}`,
             headers: target.authenticated ? authorization : {},
@@ -94,6 +94,10 @@ async function benchServer({ dialect, workers, bare, settings }) {
         idleRssMb: megabytes(idleRssBytes),
         peakRssMb: megabytes(Math.max(...runs.map((result) => result.peakRssBytes))),
         bytesPerResponse: runs[0].bytesPerResponse,
+        // The server's own CPU per answered request (all its processes): unlike the throughput share, it
+        // does not depend on how the scheduler splits two cores between the server and the load generator.
+        cpuUsPerRequest: median(runs.map((result) => result.cpuUsPerRequest)),
+        bareCpuUsPerRequest: median(bareRuns.map((result) => result.cpuUsPerRequest)),
       };
       return {
         benchmark: 'http',
@@ -107,6 +111,7 @@ async function benchServer({ dialect, workers, bare, settings }) {
         http,
         notes: [
           `ours ${(http.share * 100).toFixed(1)}% of bare Fastify; p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms (bare p99 ${http.bareP99Ms} ms); ${http.bytesPerResponse} B per response with headers`,
+          `server CPU per request: ours ${http.cpuUsPerRequest.toFixed(0)} µs, bare ${http.bareCpuUsPerRequest.toFixed(0)} µs (${((http.bareCpuUsPerRequest / http.cpuUsPerRequest) * 100).toFixed(0)}% as cheap)`,
           `RSS ${workers > 1 ? `(primary + ${workers} workers) ` : ''}idle ${http.idleRssMb.toFixed(0)} MB, peak under load ${http.peakRssMb.toFixed(0)} MB`,
         ],
         failures: [...runs, ...bareRuns].flatMap((result) => result.problems),

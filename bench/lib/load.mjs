@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { sampleRss } from './processes.mjs';
+import { sampleRss, treeCpuSeconds } from './processes.mjs';
 
 /** Concurrent keep-alive connections, as in the issue's measurements (`wrk -c50`). */
 export const CONNECTIONS = 50;
@@ -28,17 +28,23 @@ function pickLoadGenerator(env = process.env) {
 
 /**
  * Drives `url` for `durationMs` (50 connections, no pipelining; wrk rounds it to whole seconds, at least
- * one) and samples the server's RSS (process and workers) meanwhile. Every response must be a 2xx:
+ * one) and samples the server's RSS (process and workers) meanwhile, and the CPU time `cpuPid` (default
+ * `pid`) and its children used per answered request. Every response must be a 2xx:
  * anything else is returned in `problems`, which the benchmark reports as a failure (a fast error is not
  * a result).
  */
-export async function drive({ url, headers = {}, durationMs, pid }) {
+export async function drive({ url, headers = {}, durationMs, pid, cpuPid = pid }) {
   const memory = pid === undefined ? undefined : sampleRss(pid);
+  const cpuBefore = cpuPid === undefined ? undefined : treeCpuSeconds(cpuPid);
   const result =
     LOAD_GENERATOR === 'wrk'
       ? await driveWithWrk({ url, headers, durationMs })
       : await driveWithAutocannon({ url, headers, durationMs });
-  return { ...result, peakRssBytes: memory?.stop() };
+  const cpuUsPerRequest =
+    cpuBefore === undefined || result.requests === 0
+      ? undefined
+      : ((treeCpuSeconds(cpuPid) - cpuBefore) * 1e6) / result.requests;
+  return { ...result, peakRssBytes: memory?.stop(), cpuUsPerRequest };
 }
 
 async function driveWithAutocannon({ url, headers, durationMs }) {

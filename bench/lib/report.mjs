@@ -44,7 +44,8 @@ function printGrid(header, rows) {
 
 /**
  * The HTTP tables: throughput over real connections as a share of bare Fastify's (the issue's targets
- * are shares), latency at 50 connections, the server's memory; the list at scale; start-up times.
+ * are shares), latency at 50 connections, the server's CPU per request (and bare Fastify's on
+ * `/healthz`), the server's memory; the list at scale; start-up times.
  */
 export function printHttpTables(results) {
   const http = results.filter((result) => result.http);
@@ -59,6 +60,7 @@ export function printHttpTables(results) {
         'ours/bare',
         'p50',
         'p99',
+        'CPU/req ours (bare)',
         'RSS idle',
         'RSS peak',
       ],
@@ -71,6 +73,9 @@ export function printHttpTables(results) {
         `${(row.share * 100).toFixed(1)}%${failures?.length ? '  FAILED' : ''}`,
         milliseconds(row.p50Ms),
         milliseconds(row.p99Ms),
+        row.cpuUsPerRequest === undefined
+          ? 'n/a'
+          : `${row.cpuUsPerRequest.toFixed(0)} µs (${row.bareCpuUsPerRequest.toFixed(0)} µs)`,
         `${row.idleRssMb.toFixed(0)} MB`,
         `${row.peakRssMb.toFixed(0)} MB`,
       ]),
