@@ -64,7 +64,7 @@ export const enginePlugin = fp<EnginePluginOptions>(
       context,
       oauthFlow: new OAuthFlow(context, { stateSecret: config.jwt.secret }),
       tokenManager,
-      connectionTester: new ConnectionTester(context, tokenManager),
+      connectionTester: new ConnectionTester(context, tokenManager, { timeoutMs: config.proxy.timeoutMs }),
       refresher,
       proxy: new ConnectionProxy(context, tokenManager, config.proxy),
       actions: new ActionRunner(context, tokenManager, {

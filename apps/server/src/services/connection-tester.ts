@@ -38,13 +38,23 @@ interface Verdict {
  * refresh; a second refusal marks the connection `expired`. A 429 is reported as rate limiting, with the
  * status left alone. Missing credentials are an answer (`success: false`), not an error.
  */
+export interface ConnectionTesterOptions {
+  /**
+   * How long one provider request of the check may take (`PROXY_TIMEOUT_MS`, as for the proxy and the
+   * actions); the SDK retries a timed-out request twice. Default: the SDK's own bound.
+   */
+  timeoutMs?: number;
+}
+
 export class ConnectionTester {
   readonly #context: EngineContext;
   readonly #tokens: TokenManager;
+  readonly #timeoutMs: number | undefined;
 
-  constructor(context: EngineContext, tokens: TokenManager) {
+  constructor(context: EngineContext, tokens: TokenManager, options: ConnectionTesterOptions = {}) {
     this.#context = context;
     this.#tokens = tokens;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   async testConnection(input: { connectionId: string; userId: string }): Promise<ConnectionTestResult> {
@@ -127,6 +137,7 @@ export class ConnectionTester {
       credentials,
       metadata,
       ...sdkOptionsOf(this.#context),
+      ...(this.#timeoutMs !== undefined && { timeoutMs: this.#timeoutMs }),
     });
     const checked = await connector.definition.check(context);
     if (!isIdentity(checked?.identity)) {
