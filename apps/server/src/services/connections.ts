@@ -119,19 +119,32 @@ interface ListQueries {
  * a front-end polls this list, and on SQLite the query is most of the request. Pages hold no secret.
  */
 const LISTED_PAGES_KEPT = 500;
-const listedPages = new WeakMap<DatabaseHandle, GenerationCache<ConnectionListView>>();
 
-/** Per database and filter combination (four at most): built and compiled once. */
-const listQueries = new WeakMap<DatabaseHandle, Map<string, ListQueries>>();
+interface ListState {
+  /** Per filter combination (four at most): built and compiled once. */
+  queries: Map<string, ListQueries>;
+  pages: GenerationCache<ConnectionListView>;
+}
 
-function listQueriesFor(database: DatabaseHandle, byConnector: boolean, byStatus: boolean): ListQueries {
-  let forDatabase = listQueries.get(database);
-  if (forDatabase === undefined) {
-    forDatabase = new Map();
-    listQueries.set(database, forDatabase);
+const listStates = new WeakMap<DatabaseHandle, ListState>();
+
+function listStateOf(database: DatabaseHandle): ListState {
+  let state = listStates.get(database);
+  if (state === undefined) {
+    state = { queries: new Map(), pages: new GenerationCache(LISTED_PAGES_KEPT) };
+    listStates.set(database, state);
   }
+  return state;
+}
+
+function listQueriesFor(
+  database: DatabaseHandle,
+  state: ListState,
+  byConnector: boolean,
+  byStatus: boolean,
+): ListQueries {
   const shape = `${byConnector}:${byStatus}`;
-  let queries = forDatabase.get(shape);
+  let queries = state.queries.get(shape);
   if (queries === undefined) {
     const { db } = database;
     const filtered = (p: Placeholders<ListParameters>) => {
@@ -154,7 +167,7 @@ function listQueriesFor(database: DatabaseHandle, byConnector: boolean, byStatus
           .select((eb) => eb.fn.countAll().as('total')),
       ),
     };
-    forDatabase.set(shape, queries);
+    state.queries.set(shape, queries);
   }
   return queries;
 }
@@ -173,6 +186,12 @@ export async function listConnections(
 ): Promise<ConnectionListView> {
   const limit = query.limit ?? 20;
   const offset = query.offset ?? 0;
+  const state = listStateOf(database);
+  // Before the rows: a write after this moment moves the generation and the page below is not kept.
+  const generation = database.generation();
+  const key = JSON.stringify([userId, query.connector ?? null, query.status ?? null, limit, offset]);
+  const kept = state.pages.get(generation, key);
+  if (kept !== undefined) return kept;
   const parameters: ListParameters = {
     userId,
     connector: query.connector ?? '',
@@ -180,17 +199,7 @@ export async function listConnections(
     limit,
     offset,
   };
-  let pages = listedPages.get(database);
-  if (pages === undefined) {
-    pages = new GenerationCache(LISTED_PAGES_KEPT);
-    listedPages.set(database, pages);
-  }
-  // Before the rows: a write after this moment moves the generation and the page below is not kept.
-  const generation = database.generation();
-  const key = JSON.stringify([userId, query.connector ?? null, query.status ?? null, limit, offset]);
-  const kept = pages.get(generation, key);
-  if (kept !== undefined) return kept;
-  const queries = listQueriesFor(database, query.connector !== undefined, query.status !== undefined);
+  const queries = listQueriesFor(database, state, query.connector !== undefined, query.status !== undefined);
   const rows = await queries.page.execute(parameters);
   const total = await pageTotal(rows.length, { limit, offset }, async () => {
     const [count] = await queries.count.execute(parameters);
@@ -200,7 +209,7 @@ export async function listConnections(
   const page: ConnectionListView = { items: rows.map(toConnectionView), total, limit, offset };
   Object.freeze(page.items);
   Object.freeze(page);
-  pages.set(generation, key, page);
+  state.pages.set(generation, key, page);
   return page;
 }
 
