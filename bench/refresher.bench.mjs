@@ -94,24 +94,10 @@ async function createScenario(dialect, size) {
   try {
     const db = database.handle.db;
     const vault = new CredentialsVault([{ id: 'k1', key: randomBytes(32) }]);
-    const connectorId = randomUUID();
-    await db
-      .insertInto('connectors')
-      .values({
-        id: connectorId,
-        key: 'acme',
-        name: 'Acme',
-        description: '',
-        source: 'package',
-        auth_type: 'oauth2',
-        config_schema: {},
-      })
-      .execute();
-    const { context } = oauthEngineFixture({
+    const { connectorId, context } = await oauthEngineFixture({
       sdk,
       handle: database.handle,
       vault,
-      connectorId,
       provider,
     });
     const seedStarted = performance.now();

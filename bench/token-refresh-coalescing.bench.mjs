@@ -21,35 +21,21 @@ async function createEngine(dialect) {
     const db = database.handle.db;
     const vault = new CredentialsVault([{ id: 'k1', key: randomBytes(32) }]);
     const userId = randomUUID();
-    const connectorId = randomUUID();
     const connectionId = randomUUID();
     await db
       .insertInto('users')
       .values({ id: userId, subject: 'bench|refresh', email: 'refresh@bench.example' })
       .execute();
-    await db
-      .insertInto('connectors')
-      .values({
-        id: connectorId,
-        key: 'acme',
-        name: 'Acme',
-        description: '',
-        source: 'package',
-        auth_type: 'oauth2',
-        config_schema: {},
-      })
-      .execute();
+    const { connectorId, context } = await oauthEngineFixture({
+      sdk,
+      handle: database.handle,
+      vault,
+      provider,
+    });
     await db
       .insertInto('connections')
       .values({ id: connectionId, user_id: userId, connector_id: connectorId, config: {}, status: 'active' })
       .execute();
-    const { context } = oauthEngineFixture({
-      sdk,
-      handle: database.handle,
-      vault,
-      connectorId,
-      provider,
-    });
     const issued = provider.issueTokensDirectly({ scopes: ['read'] });
     await new CredentialStore(vault).save(db, connectionId, issued.credentials, new Date());
     return {

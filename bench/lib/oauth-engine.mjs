@@ -1,12 +1,27 @@
+import { randomUUID } from 'node:crypto';
+
 /** Where the benchmark connector's endpoints claim to live; its context rewrites them to the fake provider. */
 const CONNECTOR_ORIGIN = 'https://acme.example';
 
 /**
- * A generic OAuth 2 connector `acme` (row `connectorId`, client of `provider`) and the engine context the
- * token manager and refresher run on: the database, the vault, a resolver of that one connector, and the
- * connector's origin rewritten to the fake provider's loopback URL.
+ * A generic OAuth 2 connector `acme` (its `connectors` row inserted, a client of `provider`) and the engine
+ * context the token manager and refresher run on: the database, the vault, a resolver of that one
+ * connector, and the connector's origin rewritten to the fake provider's loopback URL.
  */
-export function oauthEngineFixture({ sdk, handle, vault, connectorId, provider }) {
+export async function oauthEngineFixture({ sdk, handle, vault, provider }) {
+  const connectorId = randomUUID();
+  await handle.db
+    .insertInto('connectors')
+    .values({
+      id: connectorId,
+      key: 'acme',
+      name: 'Acme',
+      description: '',
+      source: 'package',
+      auth_type: 'oauth2',
+      config_schema: {},
+    })
+    .execute();
   const connector = {
     id: connectorId,
     key: 'acme',
@@ -41,5 +56,5 @@ export function oauthEngineFixture({ sdk, handle, vault, connectorId, provider }
     },
     rewriteUrl: sdk.createOriginRewriter(new Map([[CONNECTOR_ORIGIN, provider.url]])),
   };
-  return { connector, context };
+  return { connectorId, connector, context };
 }
